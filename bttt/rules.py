@@ -1,0 +1,148 @@
+"""The rules of a Brick Tic-Tac-Toe variant, as one small immutable object.
+
+A :class:`Rules` fixes the board size, the win length and the brick cells. It also
+builds (once, lazily) the lookup tables the numba core needs: every winning window
+as a bitmask, and for each cell the windows through it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from bttt.cells import cell_name, parse_cells
+from bttt.errors import RulesError
+
+MIN_SIZE, MAX_SIZE = 3, 7
+# Window directions in the order the original code enumerates them:
+# row (right), column (down), diagonal (down-right), anti-diagonal (down-left).
+DIRECTIONS = ((0, 1), (1, 0), (1, 1), (1, -1))
+
+
+@dataclass(frozen=True)
+class Tables:
+    """Bitmask tables for the numba core (all numpy arrays, no Python objects)."""
+
+    win_masks: np.ndarray  # uint64[n_live]: windows that contain no brick
+    cell_ptr: np.ndarray  # int32[n_cells + 1]: CSR offsets into cell_wins
+    cell_wins: np.ndarray  # int32[...]: indices into win_masks of the windows through each cell
+    bit: np.ndarray  # uint64[n_cells]: 1 << cell
+
+
+@dataclass(frozen=True)
+class Rules:
+    """A game variant.
+
+    Args:
+        rows, cols: board size, each from 3 to 7.
+        win_length: stones in a line needed to win (2 up to the longer side).
+        bricks: cells nobody may play and no winning line may cross. ``"center"``
+            (the default) is the centre cell, D4 on 7x7; also a cell name, a
+            comma-separated string, an iterable of names or indices, or ``None``
+            / ``()`` for no brick.
+    """
+
+    rows: int = 7
+    cols: int = 7
+    win_length: int = 4
+    bricks: tuple[int, ...] | str | int | None = field(default="center")
+
+    def __post_init__(self) -> None:
+        for name in ("rows", "cols", "win_length"):
+            value = getattr(self, name)
+            if not isinstance(value, int | np.integer) or isinstance(value, bool):
+                raise RulesError(f"{name} must be an integer, got {value!r}")
+            object.__setattr__(self, name, int(value))
+        for name in ("rows", "cols"):
+            value = getattr(self, name)
+            if not MIN_SIZE <= value <= MAX_SIZE:
+                raise RulesError(f"{name}={value} is not supported: boards have {MIN_SIZE} to {MAX_SIZE} {name}")
+        longest = max(self.rows, self.cols)
+        if not 2 <= self.win_length <= longest:
+            raise RulesError(
+                f"win_length={self.win_length} does not fit a {self.rows}x{self.cols} board: "
+                f"choose 2..{longest}"
+            )
+        object.__setattr__(self, "bricks", self._normalise_bricks(self.bricks))
+        if len(self.bricks) >= self.n_cells:
+            raise RulesError("bricks cover the whole board: leave at least one playable cell")
+
+    def _normalise_bricks(self, bricks: tuple[int, ...] | str | int | Iterable | None) -> tuple[int, ...]:
+        if bricks is None:
+            return ()
+        if isinstance(bricks, str) and bricks.strip().lower() == "center":
+            return ((self.rows // 2) * self.cols + self.cols // 2,)
+        if isinstance(bricks, str) and bricks.strip().lower() in ("", "none"):
+            return ()
+        cells = parse_cells(bricks, self.rows, self.cols)
+        if len(set(cells)) != len(cells):
+            dupes = sorted({c for c in cells if cells.count(c) > 1})
+            raise RulesError(f"brick cells repeat: {', '.join(self.name(c) for c in dupes)}")
+        return tuple(sorted(cells))
+
+    # ----------------------------------------------------------------- geometry
+    @property
+    def n_cells(self) -> int:
+        return self.rows * self.cols
+
+    @property
+    def is_square(self) -> bool:
+        return self.rows == self.cols
+
+    def name(self, cell: int) -> str:
+        """Cell name on this board (``24 -> "D4"``)."""
+        return cell_name(cell, self.rows, self.cols)
+
+    def with_bricks(self, bricks: tuple[int, ...] | str | int | Iterable | None) -> Rules:
+        """The same variant with another brick layout."""
+        return Rules(self.rows, self.cols, self.win_length, bricks)
+
+    @cached_property
+    def brick_mask(self) -> int:
+        mask = 0
+        for c in self.bricks:
+            mask |= 1 << c
+        return mask
+
+    @cached_property
+    def full_mask(self) -> int:
+        """Bitmask of every playable (non-brick) cell."""
+        return ((1 << self.n_cells) - 1) & ~self.brick_mask
+
+    @cached_property
+    def windows(self) -> np.ndarray:
+        """Every in-bounds line of ``win_length`` cells, bricked or not.
+
+        Shape ``(n_windows, win_length)``, in the original code's order: by start
+        cell (row-major), then row, column, diagonal, anti-diagonal.
+        """
+        k = self.win_length
+        out = []
+        for r in range(self.rows):
+            for c in range(self.cols):
+                for dr, dc in DIRECTIONS:
+                    end_r, end_c = r + dr * (k - 1), c + dc * (k - 1)
+                    if 0 <= end_r < self.rows and 0 <= end_c < self.cols:
+                        out.append([(r + dr * i) * self.cols + c + dc * i for i in range(k)])
+        return np.asarray(out, dtype=np.int64).reshape(-1, k)
+
+    @cached_property
+    def tables(self) -> Tables:
+        bit = np.array([1 << c for c in range(self.n_cells)], dtype=np.uint64)
+        live = [w for w in self.windows if not any(int(c) in self.bricks for c in w)]
+        masks = np.array([sum(1 << int(c) for c in w) for w in live], dtype=np.uint64)
+        per_cell: list[list[int]] = [[] for _ in range(self.n_cells)]
+        for i, w in enumerate(live):
+            for c in w:
+                per_cell[int(c)].append(i)
+        ptr = np.zeros(self.n_cells + 1, dtype=np.int32)
+        ptr[1:] = np.cumsum([len(p) for p in per_cell])
+        wins = np.array([i for p in per_cell for i in p], dtype=np.int32)
+        return Tables(masks, ptr, wins, bit)
+
+    def describe(self) -> str:
+        bricks = ",".join(self.name(c) for c in self.bricks) or "none"
+        return f"{self.rows}x{self.cols}, {self.win_length} in a row, bricks: {bricks}"

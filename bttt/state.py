@@ -1,0 +1,204 @@
+"""The game state shared by search, environments and tournaments.
+
+OpenSpiel-style: ``legal_actions``, ``apply_action``, ``is_terminal``, ``returns``,
+``clone``. Stones live in two Python-int bitboards (bit ``c`` = cell ``c``); the
+win test after each move runs in the numba core.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from bttt import _core
+from bttt.cells import parse_cell, parse_cells
+from bttt.errors import IllegalMoveError, SerializationError
+from bttt.rules import Rules
+
+EMPTY, P1, P2, BRICK = 0, 1, 2, 3
+_STATUS_WINNER = {_core.ONGOING: 0, _core.P1_WIN: 1, _core.P2_WIN: 2, _core.DRAW: 0}
+_SERIAL_RE = re.compile(r"^(\d)x(\d)k(\d) b:([^ ]*) m:([^ ]*)$")
+
+
+class GameState:
+    """A position plus its history.
+
+    Players are numbered 1 (O, moves first) and 2 (X). Actions are cell indices.
+    """
+
+    __slots__ = ("rules", "p1", "p2", "to_move", "history", "_status")
+
+    def __init__(self, rules: Rules | None = None) -> None:
+        self.rules = rules if rules is not None else Rules()
+        self.p1 = 0  # bitboard of player 1's stones
+        self.p2 = 0  # bitboard of player 2's stones
+        self.to_move = 1
+        self.history: list[int] = []
+        self._status = _core.ONGOING
+
+    # ---------------------------------------------------------------- queries
+    @property
+    def current_player(self) -> int:
+        """1 or 2: the player to move (meaningless once the game is over)."""
+        return self.to_move
+
+    @property
+    def occupied(self) -> int:
+        return self.p1 | self.p2 | self.rules.brick_mask
+
+    @property
+    def empty_mask(self) -> int:
+        """Bitboard of the legal moves (0 once the game is over)."""
+        if self._status != _core.ONGOING:
+            return 0
+        return self.rules.full_mask & ~(self.p1 | self.p2)
+
+    def legal_actions(self) -> list[int]:
+        """Legal moves in ascending cell order (empty once the game is over)."""
+        free = self.empty_mask
+        out = []
+        while free:
+            low = free & -free
+            out.append(low.bit_length() - 1)
+            free ^= low
+        return out
+
+    def legal_mask(self) -> np.ndarray:
+        """Boolean array over all cells, True where a move is legal."""
+        mask = np.zeros(self.rules.n_cells, dtype=bool)
+        mask[self.legal_actions()] = True
+        return mask
+
+    def is_legal(self, action: int) -> bool:
+        return 0 <= action < self.rules.n_cells and bool(self.empty_mask >> action & 1)
+
+    def is_terminal(self) -> bool:
+        return self._status != _core.ONGOING
+
+    @property
+    def winner(self) -> int:
+        """1 or 2 for a won game, 0 for a draw or a game still in progress."""
+        return _STATUS_WINNER[self._status]
+
+    @property
+    def status(self) -> int:
+        """One of ``_core.ONGOING, P1_WIN, P2_WIN, DRAW``."""
+        return self._status
+
+    def returns(self) -> tuple[float, float]:
+        """(player 1, player 2) rewards: +1/-1 for a win, 0/0 for a draw or unfinished game."""
+        w = self.winner
+        return (0.0, 0.0) if w == 0 else ((1.0, -1.0) if w == 1 else (-1.0, 1.0))
+
+    def move_number(self) -> int:
+        return len(self.history)
+
+    # --------------------------------------------------------------- mutation
+    def apply_action(self, action: int | str) -> None:
+        """Play ``action`` (an index or a cell name) for the side to move."""
+        rules = self.rules
+        if isinstance(action, str):
+            action = parse_cell(action, rules.rows, rules.cols)
+        if not isinstance(action, int | np.integer) or isinstance(action, bool):
+            raise IllegalMoveError(f"a move is a cell index or name, got {action!r}")
+        action = int(action)
+        if not 0 <= action < rules.n_cells:
+            raise IllegalMoveError(f"move {action} is off the board (cells are 0..{rules.n_cells - 1})")
+        name = rules.name(action)
+        if self._status != _core.ONGOING:
+            raise IllegalMoveError(f"move {name}: the game is already over")
+        bit = 1 << action
+        if rules.brick_mask & bit:
+            raise IllegalMoveError(f"move {name}: a brick stands on that cell")
+        if (self.p1 | self.p2) & bit:
+            owner = "O" if self.p1 & bit else "X"
+            raise IllegalMoveError(f"move {name}: the cell is already taken by {owner}")
+        tables = rules.tables
+        if self.to_move == 1:
+            self.p1 |= bit
+            stones = self.p1
+        else:
+            self.p2 |= bit
+            stones = self.p2
+        self._status = _core.status_after(
+            np.uint64(stones), np.uint64(self.p1 | self.p2), action, self.to_move,
+            np.uint64(rules.full_mask), tables.win_masks, tables.cell_ptr, tables.cell_wins,
+        )
+        self.history.append(action)
+        self.to_move = 3 - self.to_move
+
+    def child(self, action: int | str) -> GameState:
+        """A copy with ``action`` applied."""
+        out = self.clone()
+        out.apply_action(action)
+        return out
+
+    def clone(self) -> GameState:
+        out = GameState.__new__(GameState)
+        out.rules, out.p1, out.p2, out.to_move = self.rules, self.p1, self.p2, self.to_move
+        out.history = list(self.history)
+        out._status = self._status
+        return out
+
+    # ---------------------------------------------------------- conversions
+    def board(self) -> np.ndarray:
+        """int8 array (rows, cols): 0 empty, 1 O, 2 X, 3 brick."""
+        n = self.rules.n_cells
+        bits = np.arange(n, dtype=np.uint64)
+        cells = np.zeros(n, dtype=np.int8)
+        cells[(np.uint64(self.p1) >> bits) & np.uint64(1) == 1] = P1
+        cells[(np.uint64(self.p2) >> bits) & np.uint64(1) == 1] = P2
+        cells[list(self.rules.bricks)] = BRICK
+        return cells.reshape(self.rules.rows, self.rules.cols)
+
+    def observation(self) -> np.ndarray:
+        """float32 planes (3, rows, cols) for the side to move: own stones, opponent stones, bricks."""
+        b = self.board()
+        own, opp = (P1, P2) if self.to_move == 1 else (P2, P1)
+        return np.stack([b == own, b == opp, b == BRICK]).astype(np.float32)
+
+    def serialize(self) -> str:
+        """Compact text that :meth:`deserialize` turns back into an equal state."""
+        r = self.rules
+        bricks = ",".join(r.name(c) for c in r.bricks) or "-"
+        moves = ",".join(r.name(c) for c in self.history) or "-"
+        return f"{r.rows}x{r.cols}k{r.win_length} b:{bricks} m:{moves}"
+
+    @classmethod
+    def deserialize(cls, text: str) -> GameState:
+        match = _SERIAL_RE.match(text.strip())
+        if match is None:
+            raise SerializationError(
+                f"cannot parse game state {text!r}: expected e.g. '7x7k4 b:D4 m:C3,D5'"
+            )
+        rows, cols, k = (int(match.group(i)) for i in (1, 2, 3))
+        bricks = () if match.group(4) == "-" else match.group(4)
+        rules = Rules(rows, cols, k, bricks)
+        return cls.from_moves(rules, () if match.group(5) == "-" else match.group(5))
+
+    @classmethod
+    def from_moves(cls, rules: Rules, moves) -> GameState:
+        """Replay ``moves`` (indices, names or a comma-separated string) from the start."""
+        state = cls(rules)
+        for m in parse_cells(moves, rules.rows, rules.cols) if isinstance(moves, str) else moves:
+            state.apply_action(m)
+        return state
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, GameState)
+            and self.rules == other.rules
+            and self.history == other.history
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.rules, tuple(self.history)))
+
+    def __repr__(self) -> str:
+        return f"GameState({self.serialize()!r})"
+
+    def __str__(self) -> str:
+        from bttt.render import render_text
+
+        return render_text(self)
