@@ -1,0 +1,1 @@
+"""``bttt`` commands of the AlphaZero package (train, import-keras)."""
