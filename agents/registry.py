@@ -167,7 +167,7 @@ def _parse_params(spec: str, text: str) -> dict[str, str]:
 
 def make_agent(spec: str, seed: int | None = None) -> Agent:
     """Build the agent a spec names and seed it."""
-    name, _ = parse_spec(spec)
+    name, _ = parse_spec(spec.partition(":")[0] if isinstance(spec, str) else spec)
     if "." in name and ":" in spec:
         agent = _make_plugin(spec)
     else:
