@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 
 import numpy as np
 
@@ -112,37 +112,51 @@ class Rules:
         """Bitmask of every playable (non-brick) cell."""
         return ((1 << self.n_cells) - 1) & ~self.brick_mask
 
-    @cached_property
+    @property
     def windows(self) -> np.ndarray:
         """Every in-bounds line of ``win_length`` cells, bricked or not.
 
         Shape ``(n_windows, win_length)``, in the original code's order: by start
-        cell (row-major), then row, column, diagonal, anti-diagonal.
+        cell (row-major), then row, column, diagonal, anti-diagonal. Shared by every
+        variant of the same size: do not modify it.
         """
-        k = self.win_length
-        out = []
-        for r in range(self.rows):
-            for c in range(self.cols):
-                for dr, dc in DIRECTIONS:
-                    end_r, end_c = r + dr * (k - 1), c + dc * (k - 1)
-                    if 0 <= end_r < self.rows and 0 <= end_c < self.cols:
-                        out.append([(r + dr * i) * self.cols + c + dc * i for i in range(k)])
-        return np.asarray(out, dtype=np.int64).reshape(-1, k)
+        return _windows(self.rows, self.cols, self.win_length)
 
-    @cached_property
+    @property
     def tables(self) -> Tables:
-        bit = np.array([1 << c for c in range(self.n_cells)], dtype=np.uint64)
-        live = [w for w in self.windows if not any(int(c) in self.bricks for c in w)]
-        masks = np.array([sum(1 << int(c) for c in w) for w in live], dtype=np.uint64)
-        per_cell: list[list[int]] = [[] for _ in range(self.n_cells)]
-        for i, w in enumerate(live):
-            for c in w:
-                per_cell[int(c)].append(i)
-        ptr = np.zeros(self.n_cells + 1, dtype=np.int32)
-        ptr[1:] = np.cumsum([len(p) for p in per_cell])
-        wins = np.array([i for p in per_cell for i in p], dtype=np.int32)
-        return Tables(masks, ptr, wins, bit)
+        """Lookup tables for the numba core, built once per variant and shared (do not modify)."""
+        return _tables(self.rows, self.cols, self.win_length, self.bricks)
 
     def describe(self) -> str:
         bricks = ",".join(self.name(c) for c in self.bricks) or "none"
         return f"{self.rows}x{self.cols}, {self.win_length} in a row, bricks: {bricks}"
+
+
+@cache
+def _windows(rows: int, cols: int, k: int) -> np.ndarray:
+    out = []
+    for r in range(rows):
+        for c in range(cols):
+            for dr, dc in DIRECTIONS:
+                end_r, end_c = r + dr * (k - 1), c + dc * (k - 1)
+                if 0 <= end_r < rows and 0 <= end_c < cols:
+                    out.append([(r + dr * i) * cols + c + dc * i for i in range(k)])
+    return np.asarray(out, dtype=np.int64).reshape(-1, k)
+
+
+@cache
+def _tables(rows: int, cols: int, k: int, bricks: tuple[int, ...]) -> Tables:
+    """Cached across equal variants: a new ``Rules`` per episode costs no rebuild."""
+    n_cells = rows * cols
+    brick_set = set(bricks)
+    bit = np.array([1 << c for c in range(n_cells)], dtype=np.uint64)
+    live = [w for w in _windows(rows, cols, k) if not any(int(c) in brick_set for c in w)]
+    masks = np.array([sum(1 << int(c) for c in w) for w in live], dtype=np.uint64)
+    per_cell: list[list[int]] = [[] for _ in range(n_cells)]
+    for i, w in enumerate(live):
+        for c in w:
+            per_cell[int(c)].append(i)
+    ptr = np.zeros(n_cells + 1, dtype=np.int32)
+    ptr[1:] = np.cumsum([len(p) for p in per_cell])
+    wins = np.array([i for p in per_cell for i in p], dtype=np.int32)
+    return Tables(masks, ptr, wins, bit)

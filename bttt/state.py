@@ -96,13 +96,41 @@ class GameState:
 
     # --------------------------------------------------------------- mutation
     def apply_action(self, action: int | str) -> None:
-        """Play ``action`` (an index or a cell name) for the side to move."""
+        """Play ``action`` (an index or a cell name) for the side to move.
+
+        Raises :class:`IllegalMoveError` naming the move and why it is illegal.
+        """
         rules = self.rules
+        if type(action) is not int:
+            action = self._coerce_action(action)
+        bit = 1 << action if action >= 0 else 0
+        occupied = self.p1 | self.p2
+        if self._status != _core.ONGOING or not (rules.full_mask & ~occupied & bit):
+            self._raise_illegal(action)
+        if self.to_move == 1:
+            self.p1 |= bit
+            stones = self.p1
+        else:
+            self.p2 |= bit
+            stones = self.p2
+        tables = rules.tables
+        self._status = _core.status_after(
+            np.uint64(stones), np.uint64(occupied | bit), action, self.to_move,
+            np.uint64(rules.full_mask), tables.win_masks, tables.cell_ptr, tables.cell_wins,
+        )
+        self.history.append(action)
+        self.to_move = 3 - self.to_move
+
+    def _coerce_action(self, action) -> int:
         if isinstance(action, str):
-            action = parse_cell(action, rules.rows, rules.cols)
+            return parse_cell(action, self.rules.rows, self.rules.cols)
         if not isinstance(action, int | np.integer) or isinstance(action, bool):
             raise IllegalMoveError(f"a move is a cell index or name, got {action!r}")
-        action = int(action)
+        return int(action)
+
+    def _raise_illegal(self, action: int) -> None:
+        """Raise the :class:`IllegalMoveError` that says why ``action`` cannot be played."""
+        rules = self.rules
         if not 0 <= action < rules.n_cells:
             raise IllegalMoveError(f"move {action} is off the board (cells are 0..{rules.n_cells - 1})")
         name = rules.name(action)
@@ -111,22 +139,8 @@ class GameState:
         bit = 1 << action
         if rules.brick_mask & bit:
             raise IllegalMoveError(f"move {name}: a brick stands on that cell")
-        if (self.p1 | self.p2) & bit:
-            owner = "O" if self.p1 & bit else "X"
-            raise IllegalMoveError(f"move {name}: the cell is already taken by {owner}")
-        tables = rules.tables
-        if self.to_move == 1:
-            self.p1 |= bit
-            stones = self.p1
-        else:
-            self.p2 |= bit
-            stones = self.p2
-        self._status = _core.status_after(
-            np.uint64(stones), np.uint64(self.p1 | self.p2), action, self.to_move,
-            np.uint64(rules.full_mask), tables.win_masks, tables.cell_ptr, tables.cell_wins,
-        )
-        self.history.append(action)
-        self.to_move = 3 - self.to_move
+        owner = "O" if self.p1 & bit else "X"
+        raise IllegalMoveError(f"move {name}: the cell is already taken by {owner}")
 
     def child(self, action: int | str) -> GameState:
         """A copy with ``action`` applied."""
