@@ -1,0 +1,267 @@
+"""Batched PUCT Monte Carlo tree search for AlphaZero.
+
+Many trees (one per game) search at once: each step, numba walks every tree down
+to one leaf, Python stacks the leaves' input planes into one array and calls the
+network once, and numba expands the leaves and backs their values up
+(:mod:`agents.alphazero._search_core`). Terminal leaves need no network call.
+
+Selection rules:
+
+* default: ``U = c_puct * P * sqrt(1 + sum N_child) / (1 + N)``; an unvisited child's
+  Q is the parent's own mean value minus ``fpu_reduction`` (first-play urgency, as
+  in Leela Zero; 0.25 by default), so after a strong first child the search does
+  not spread visits over every untried move.
+* ``paper_rule``: the original code's ``U = c_puct * P * sqrt(sum N_child) / (1 + N)``
+  with Q of unvisited children = 0: on a fresh node every score is 0 and the first
+  child in ascending action order wins (strict ``>``).
+
+``simulations`` is a target number of visits below the root: with tree reuse the
+visits the new root already had count, and only the difference is searched, so
+the returned visit counts always sum to ``simulations``. The root's own evaluation
+(expansion) is not a simulation. ``simulations == 0`` (the paper's raw-policy
+"NS" player) is handled by callers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from agents.alphazero import _search_core as core
+from bttt import GameState, Rules
+from bttt._core import make_rng
+from bttt.errors import BtttError
+
+Evaluate = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """PUCT search settings (see the module docstring for the two selection rules)."""
+
+    simulations: int = 100
+    c_puct: float = 1.5
+    dirichlet_alpha: float = 0.3
+    noise_fraction: float = 0.25  # applied once per root, only when search(add_noise=True)
+    paper_rule: bool = False
+    reuse_tree: bool = True
+    fpu_reduction: float = 0.25  # default rule only
+
+    def __post_init__(self) -> None:
+        if self.simulations < 0:
+            raise BtttError(f"simulations={self.simulations}: must be zero or more")
+        if self.c_puct < 0:
+            raise BtttError(f"c_puct={self.c_puct}: must be zero or more")
+        if not 0 <= self.noise_fraction <= 1:
+            raise BtttError(f"noise_fraction={self.noise_fraction}: must be between 0 and 1")
+        if self.dirichlet_alpha <= 0:
+            raise BtttError(f"dirichlet_alpha={self.dirichlet_alpha}: must be positive")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class BatchedMCTS:
+    """``n_trees`` PUCT trees in preallocated numpy arrays, searched in lock step.
+
+    Args:
+        config: search settings.
+        n_trees: number of independent trees (games searched together).
+        rules_like: a :class:`bttt.Rules` (or anything with rows/cols/win_length)
+            fixing the board shape and win length; brick cells come from each
+            searched state, so trees may have different layouts.
+        max_nodes: node pool per tree (default: room for 4 full searches, so reused
+            subtrees survive; the pool is compacted, or the tree reset, when full).
+        seed: an int (tree ``t`` gets stream ``seed + t``) or one seed per tree; it
+            drives only the Dirichlet noise, since selection is deterministic.
+    """
+
+    def __init__(self, config: SearchConfig, n_trees: int, rules_like: Rules | None = None,
+                 max_nodes: int | None = None, seed: int | Sequence[int] = 0) -> None:
+        rules = rules_like if rules_like is not None else Rules()
+        if n_trees < 1:
+            raise BtttError(f"n_trees={n_trees}: need at least one tree")
+        self.config = config
+        self.n_trees = n_trees
+        self.rows, self.cols, self.win_length = rules.rows, rules.cols, rules.win_length
+        self.n_cells = self.rows * self.cols
+        # Stones never sit on bricks, so the brick-free window table serves every layout.
+        tables = Rules(self.rows, self.cols, self.win_length, None).tables
+        self._win = (tables.win_masks, tables.cell_ptr, tables.cell_wins)
+        per_search = (max(config.simulations, 1) + 1) * self.n_cells
+        self.max_nodes = int(max_nodes) if max_nodes is not None else 4 * per_search
+        if self.max_nodes < self.n_cells + 1:
+            raise BtttError(f"max_nodes={self.max_nodes}: need at least {self.n_cells + 1}")
+        shape = (n_trees, self.max_nodes)
+        self.p1 = np.zeros(shape, np.uint64)
+        self.p2 = np.zeros(shape, np.uint64)
+        self.to_move = np.zeros(shape, np.int8)
+        self.status = np.zeros(shape, np.int8)
+        self.ready = np.zeros(shape, np.int8)
+        self.first_child = np.zeros(shape, np.int32)
+        self.n_children = np.zeros(shape, np.int32)
+        self.parent = np.full(shape, -1, np.int32)
+        self.action = np.zeros(shape, np.int16)
+        self.N = np.zeros(shape, np.int32)
+        self.W = np.zeros(shape, np.float64)
+        self.P = np.zeros(shape, np.float32)
+        self.meta = np.zeros((n_trees, core.N_META), np.int64)
+        self.bricks = np.zeros(n_trees, np.uint64)
+        self.full = np.zeros(n_trees, np.uint64)
+        self._valid = np.zeros(n_trees, bool)  # whether tree t holds a searched position
+        self._planes = np.zeros((n_trees, 3, self.rows, self.cols), np.float32)
+        self._masks = np.zeros((n_trees, self.n_cells), bool)
+        self._need = np.zeros(n_trees, np.int64)
+        self.seed(seed)
+        #: Root values (side to move) after the last search, per searched state.
+        self.last_root_values = np.zeros(0, np.float32)
+        #: Network calls and evaluated leaves in this object's life (for benchmarks).
+        self.network_calls = 0
+        self.evaluated_leaves = 0
+
+    # ------------------------------------------------------------------ control
+    def seed(self, seed: int | Sequence[int]) -> None:
+        """Reseed every tree's noise stream."""
+        seeds = [seed + t for t in range(self.n_trees)] if isinstance(seed, int | np.integer) else list(seed)
+        if len(seeds) != self.n_trees:
+            raise BtttError(f"got {len(seeds)} seeds for {self.n_trees} trees")
+        self.rngs = np.stack([make_rng(int(s)) for s in seeds])
+
+    def reset(self, tree_index: int | None = None) -> None:
+        """Forget tree ``tree_index`` (every tree if None); the next search starts fresh."""
+        if tree_index is None:
+            self._valid[:] = False
+        else:
+            self._valid[tree_index] = False
+
+    def advance(self, tree_index: int, action: int) -> None:
+        """Make the child reached by ``action`` the root of tree ``tree_index`` (tree reuse)."""
+        t = tree_index
+        if not (self.config.reuse_tree and self._valid[t]):
+            self._valid[t] = False
+            return
+        root = self.meta[t, core.ROOT]
+        child = core.find_child(t, root, int(action), self.first_child, self.n_children, self.action)
+        if child < 0 or not self.ready[t, child] or self.n_children[t, child] == 0:
+            self._valid[t] = False
+            return
+        self.parent[t, child] = -1
+        self.meta[t, core.ROOT] = child
+        self.meta[t, core.NOISE_DONE] = 0
+
+    # ------------------------------------------------------------------- search
+    def _set_root(self, t: int, state: GameState) -> None:
+        rules = state.rules
+        if (rules.rows, rules.cols, rules.win_length) != (self.rows, self.cols, self.win_length):
+            raise BtttError(
+                f"state is a {rules.rows}x{rules.cols} k={rules.win_length} game but the search was built for "
+                f"{self.rows}x{self.cols} k={self.win_length}"
+            )
+        if state.is_terminal():
+            raise BtttError(f"cannot search a finished game ({state.serialize()})")
+        bricks = np.uint64(rules.brick_mask)
+        root = self.meta[t, core.ROOT]
+        same = (
+            self._valid[t]
+            and self.bricks[t] == bricks
+            and self.p1[t, root] == np.uint64(state.p1)
+            and self.p2[t, root] == np.uint64(state.p2)
+            and self.to_move[t, root] == state.to_move
+        )
+        if same:
+            if self.meta[t, core.NEXT_FREE] + self._room_needed() > self.max_nodes:
+                self._compact(t)
+            if self.meta[t, core.NEXT_FREE] + self._room_needed() <= self.max_nodes:
+                return
+        self.bricks[t] = bricks
+        self.full[t] = np.uint64(rules.full_mask)
+        core.init_root(t, self.meta, self.p1, self.p2, self.to_move, self.status, self.ready, self.first_child,
+                       self.n_children, self.parent, self.action, self.N, self.W, self.P,
+                       np.uint64(state.p1), np.uint64(state.p2), state.to_move, 0)
+        self._valid[t] = True
+
+    def _room_needed(self) -> int:
+        return (self.config.simulations + 1) * self.n_cells
+
+    def _compact(self, t: int) -> None:
+        core.compact(t, self.meta, self.p1, self.p2, self.to_move, self.status, self.ready, self.first_child,
+                     self.n_children, self.parent, self.action, self.N, self.W, self.P)
+
+    def search(self, states: Sequence[GameState], evaluate: Evaluate, add_noise: bool = False,
+               trees: Sequence[int] | None = None) -> np.ndarray:
+        """Search ``states`` (state ``i`` in tree ``trees[i]``, default tree ``i``) together.
+
+        ``evaluate(planes, masks) -> (priors, values)`` as
+        :class:`agents.alphazero.evaluator.Evaluator`. Returns root visit counts,
+        float32 ``(len(states), n_cells)``, each row summing to ``simulations``.
+        """
+        cfg = self.config
+        trees = list(range(len(states))) if trees is None else [int(t) for t in trees]
+        if len(trees) != len(states):
+            raise BtttError(f"{len(states)} states but {len(trees)} tree indices")
+        if len(set(trees)) != len(trees) or any(not 0 <= t < self.n_trees for t in trees):
+            raise BtttError(f"tree indices must be distinct and in 0..{self.n_trees - 1}, got {trees}")
+        for t, state in zip(trees, states, strict=True):
+            self._set_root(t, state)
+        active = np.zeros(self.n_trees, bool)
+        active[trees] = True
+        targets = np.zeros(self.n_trees, np.int64)
+        targets[trees] = cfg.simulations
+        noisy = add_noise and cfg.noise_fraction > 0
+        if noisy:  # reused roots are expanded already
+            self._noise(trees)
+        while True:
+            n = self._step(active, targets, evaluate)
+            if noisy:  # fresh roots are expanded by the first step; noise goes in once per root
+                self._noise(trees)
+                noisy = False
+            if n == 0 and not active.any():
+                break
+        out = np.zeros((len(trees), self.n_cells), np.float32)
+        values = np.zeros(len(trees), np.float32)
+        for i, t in enumerate(trees):
+            core.root_visits(t, self.meta, self.first_child, self.n_children, self.action, self.N, out[i])
+            root = self.meta[t, core.ROOT]
+            values[i] = -self.W[t, root] / max(self.N[t, root], 1)
+        self.last_root_values = values
+        return out
+
+    def _noise(self, trees: Sequence[int]) -> None:
+        cfg = self.config
+        for t in trees:
+            core.add_root_noise(t, self.meta, self.first_child, self.n_children, self.P, self.rngs,
+                                cfg.dirichlet_alpha, cfg.noise_fraction)
+
+    def _step(self, active: np.ndarray, targets: np.ndarray, evaluate: Evaluate) -> int:
+        cfg = self.config
+        win_masks, cell_ptr, cell_wins = self._win
+        n = core.select_leaves(
+            active, targets, self.meta, self.p1, self.p2, self.to_move, self.status, self.ready,
+            self.first_child, self.n_children, self.parent, self.action, self.N, self.W, self.P,
+            self.bricks, self.full, cfg.c_puct, cfg.paper_rule, cfg.fpu_reduction,
+            win_masks, cell_ptr, cell_wins, self.rows, self.cols, self._planes, self._masks, self._need,
+        )
+        if n == 0:
+            return 0
+        priors, values = evaluate(self._planes[:n], self._masks[:n])
+        priors = np.ascontiguousarray(priors, dtype=np.float32)
+        values = np.ascontiguousarray(values, dtype=np.float32).reshape(-1)
+        if priors.shape != (n, self.n_cells) or values.shape != (n,):
+            raise BtttError(
+                f"evaluate returned priors {priors.shape} and values {values.shape}; "
+                f"expected ({n}, {self.n_cells}) and ({n},)"
+            )
+        self.network_calls += 1
+        self.evaluated_leaves += n
+        core.expand_and_backup(n, self._need, priors, values, self.meta, self.p1, self.p2, self.first_child,
+                               self.n_children, self.parent, self.action, self.ready, self.N, self.W, self.P,
+                               self.full, self.max_nodes)
+        return n
+
+
+def uniform_evaluate(planes: np.ndarray, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Uniform priors over legal moves and value 0: pure PUCT with no knowledge (tests, baselines)."""
+    m = masks.astype(np.float32)
+    return m / np.maximum(m.sum(axis=1, keepdims=True), 1.0), np.zeros(len(masks), np.float32)
