@@ -1,0 +1,238 @@
+"""The ``alphazero`` agent: a checkpointed policy-value network, with or without PUCT search.
+
+``alphazero:checkpoint=d4,simulations=100`` plays the shipped ``d4`` network with
+100 simulations per move; ``checkpoint`` may also be a path (e.g. one written by
+``bttt import-keras``). ``simulations=0`` plays the highest-logit legal move (the
+paper's "NS" player). ``paper=true`` reproduces the original code's search: its
+selection rule (no +1 under the square root, ties to the lowest action), c_puct 1,
+illegal logits set to -100, and -- because there the first simulation only
+expands the root -- ``simulations - 1`` visits below a fresh root. The move is the
+most visited one, ties broken uniformly at random (seeded); ``temperature > 0``
+samples proportionally to visits^(1/T) instead.
+
+The agent declares ``training_cells`` (the brick cells its network was trained
+on, read from the checkpoint), which tournaments use to split familiar from novel
+brick positions. This module only registers the agent; torch is imported when
+one is built, so listing agents stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from agents.base import Agent
+from agents.registry import AgentEntry, AgentSpecError, Param, non_negative, register_agent
+from bttt import GameState
+from bttt.errors import BtttError
+
+if TYPE_CHECKING:
+    from agents.alphazero.checkpoint import Checkpoint
+    from agents.alphazero.evaluator import Evaluator
+
+#: Where shipped checkpoints live (``<name>.pt`` with ``<name>.json`` beside it).
+CHECKPOINT_DIR = Path(__file__).resolve().parent / "checkpoints"
+PAPER_C_PUCT = 1.0
+PAPER_ILLEGAL_LOGIT = -100.0
+_CACHE_SIZE = 8
+_checkpoints: OrderedDict[tuple, Checkpoint] = OrderedDict()
+_nets: OrderedDict[tuple, object] = OrderedDict()
+
+
+def shipped_checkpoints() -> dict[str, Path]:
+    """Name -> path of every checkpoint shipped inside the package."""
+    if not CHECKPOINT_DIR.is_dir():
+        return {}
+    return {p.stem: p for p in sorted(CHECKPOINT_DIR.glob("*.pt"))}
+
+
+def resolve_checkpoint(spec: str) -> Path:
+    """A shipped checkpoint's name (``d4``) or a path -> an existing file path."""
+    text = str(spec).strip()
+    path = Path(text).expanduser()
+    if path.is_file():
+        return path
+    shipped = shipped_checkpoints()
+    if text in shipped:
+        return shipped[text]
+    names = ", ".join(shipped) or "none installed"
+    raise AgentSpecError(
+        f"alphazero: checkpoint {text!r} is neither a file nor a shipped checkpoint (shipped: {names}); "
+        "give a .pt path, e.g. one written by 'bttt train' or 'bttt import-keras'"
+    )
+
+
+def _cached(cache: OrderedDict, key: tuple, make):
+    if key in cache:
+        cache.move_to_end(key)
+        return cache[key]
+    value = make()
+    cache[key] = value
+    while len(cache) > _CACHE_SIZE:
+        cache.popitem(last=False)
+    return value
+
+
+def load_cached(path: Path) -> Checkpoint:
+    """Load a checkpoint once per (path, modification time, size): tournaments build many agents."""
+    from agents.alphazero.checkpoint import load_checkpoint
+
+    st = os.stat(path)
+    key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+    return _cached(_checkpoints, key, lambda: load_checkpoint(path))
+
+
+def _shared_net(path: Path, ckpt: Checkpoint, device):
+    """One network per (checkpoint file, device), shared by agents (inference only)."""
+    st = os.stat(path)
+    key = (str(path.resolve()), st.st_mtime_ns, st.st_size, str(device))
+    return _cached(_nets, key, lambda: ckpt.build_net(device))
+
+
+class AlphaZeroAgent(Agent):
+    """Plays with a policy-value network and (if ``simulations > 0``) batched PUCT search."""
+
+    def __init__(self, checkpoint: str = "d4", simulations: int = 100, c_puct: float | None = None,
+                 device: str = "auto", temperature: float = 0.0, paper: bool = False,
+                 reuse_tree: bool = True, seed: int | None = None) -> None:
+        from agents.alphazero.evaluator import Evaluator, resolve_device
+
+        if simulations < 0:
+            raise AgentSpecError(f"alphazero: simulations={simulations} must be zero or more")
+        if temperature < 0:
+            raise AgentSpecError(f"alphazero: temperature={temperature} must be zero or more")
+        self.checkpoint_path = resolve_checkpoint(checkpoint)
+        self.ckpt = load_cached(self.checkpoint_path)
+        self.device = resolve_device(device)
+        self.simulations = int(simulations)
+        self.paper = bool(paper)
+        self.c_puct = float(c_puct) if c_puct is not None else (PAPER_C_PUCT if paper else None)
+        self.temperature = float(temperature)
+        self.reuse_tree = bool(reuse_tree)
+        self.training_cells = self.ckpt.training_cells
+        self.training_bricks = self.ckpt.training_bricks
+        self.name = f"alphazero:checkpoint={checkpoint},simulations={simulations}"
+        net = _shared_net(self.checkpoint_path, self.ckpt, self.device)
+        self.evaluator: Evaluator = Evaluator(net, self.device, PAPER_ILLEGAL_LOGIT if paper else None)
+        self.config = self.ckpt.net_config
+        self.mcts = None
+        self._seen: tuple[int, tuple[int, ...]] | None = None  # (brick mask, history) the tree root follows
+        self.seed(seed)
+
+    # ----------------------------------------------------------------- setup
+    def _search(self):
+        if self.mcts is None:
+            from agents.alphazero.search import BatchedMCTS, SearchConfig
+            from bttt import Rules
+
+            kwargs = {"simulations": self.simulations - 1 if self.paper else self.simulations,
+                      "paper_rule": self.paper, "reuse_tree": self.reuse_tree}
+            if self.c_puct is not None:
+                kwargs["c_puct"] = self.c_puct
+            rules = Rules(self.config.rows, self.config.cols)
+            self.mcts = BatchedMCTS(SearchConfig(**kwargs), 1, rules, seed=self._search_seed)
+        return self.mcts
+
+    def seed(self, seed: int | None) -> None:
+        self.rng = np.random.default_rng(seed)
+        self._search_seed = int(np.random.default_rng(seed).integers(2**31)) if seed is not None else 0
+        if self.mcts is not None:
+            self.mcts.seed(self._search_seed)
+
+    def reset(self) -> None:
+        if self.mcts is not None:
+            self.mcts.reset()
+        self._seen = None
+
+    # ------------------------------------------------------------------ play
+    def _check(self, state: GameState) -> None:
+        r, c = self.config.rows, self.config.cols
+        if (state.rules.rows, state.rules.cols) != (r, c):
+            raise BtttError(
+                f"{self.checkpoint_path.name} plays {r}x{c} boards, not {state.rules.rows}x{state.rules.cols}"
+            )
+        if state.is_terminal():
+            raise BtttError("no legal move: the game is over")
+
+    def policy(self, state: GameState) -> np.ndarray:
+        """The distribution the move is drawn from before temperature: root visit shares, or the
+        network's masked prior when ``simulations == 0``."""
+        self._check(state)
+        if self.simulations == 0:
+            priors, _ = self.evaluator.evaluate_states([state])
+            return priors[0]
+        if self.paper and self.simulations == 1:
+            # the original code's single simulation only expands the root: no visits, all tied
+            legal = state.legal_mask().astype(np.float32)
+            return legal / legal.sum()
+        mcts = self._search()
+        self._follow(state)
+        visits = mcts.search([state], self.evaluator)[0]
+        self._seen = (state.rules.brick_mask, tuple(state.history))
+        total = visits.sum()
+        return visits / total if total > 0 else visits
+
+    def _follow(self, state: GameState) -> None:
+        """Move the reused tree's root along the moves played since the last search."""
+        seen, self._seen = self._seen, None
+        if not self.reuse_tree or seen is None:
+            self.mcts.reset(0)
+            return
+        mask, history = seen
+        n = len(history)
+        if state.rules.brick_mask != mask or tuple(state.history[:n]) != history:
+            self.mcts.reset(0)
+            return
+        for action in state.history[n:]:
+            self.mcts.advance(0, int(action))
+
+    def step(self, state: GameState) -> int:
+        dist = self.policy(state)
+        legal = state.legal_mask()
+        dist = np.where(legal, dist, 0.0)
+        if self.temperature > 0:
+            weights = dist.astype(np.float64) ** (1.0 / self.temperature)
+            if weights.sum() <= 0 or not np.isfinite(weights).all():
+                weights = legal.astype(np.float64)
+            action = int(self.rng.choice(len(weights), p=weights / weights.sum()))
+        else:
+            best = np.flatnonzero(legal & (dist == dist[legal].max()))
+            action = int(best[0]) if len(best) == 1 else int(self.rng.choice(best))
+        if self.mcts is not None and self.simulations > 0 and self._seen is not None:
+            self.mcts.advance(0, action)
+            self._seen = (self._seen[0], self._seen[1] + (action,))
+        return action
+
+
+def _device_ok(value: str) -> str | None:
+    text = value.strip().lower()
+    if text in ("auto", "cpu", "cuda", "mps") or (text.startswith("cuda:") and text[5:].isdigit()):
+        return None
+    return "use auto, cpu, cuda or cuda:N"
+
+
+def _make(checkpoint: str = "d4", simulations: int = 100, c_puct: float | None = None, device: str = "auto",
+          temperature: float = 0.0, paper: bool = False, reuse_tree: bool = True) -> AlphaZeroAgent:
+    return AlphaZeroAgent(checkpoint, simulations, c_puct, device, temperature, paper, reuse_tree)
+
+
+register_agent(AgentEntry(
+    "alphazero", _make,
+    (
+        Param("checkpoint", str, "d4", "a checkpoint .pt path or a shipped name (d4, r2, r3, all)"),
+        Param("simulations", int, 100, "PUCT simulations per move; 0 = play the network's best legal move",
+              check=non_negative),
+        Param("c_puct", float, None, "exploration constant (default 1.5, or 1 with paper=true)",
+              check=non_negative),
+        Param("device", str, "auto", "auto (CUDA if present), cpu, cuda or cuda:N", check=_device_ok),
+        Param("temperature", float, 0.0, "0 = most visited move (ties random); >0 samples visits^(1/T)",
+              check=non_negative),
+        Param("paper", bool, False, "the paper's search: its selection rule, c_puct 1, illegal logits -100"),
+        Param("reuse_tree", bool, True, "keep the searched subtree between moves"),
+    ),
+    "AlphaZero network with PUCT search (checkpoint from 'bttt train' or 'bttt import-keras')",
+))
