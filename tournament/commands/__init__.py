@@ -1,0 +1,1 @@
+"""The ``bttt tournament`` and ``bttt report`` commands."""

@@ -1,0 +1,79 @@
+"""``bttt tournament``: a round robin (or gauntlet) over brick layouts, stored, rated and reported."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+
+HELP = "play a round-robin tournament over brick layouts, store every game and report ratings and generalization"
+
+EPILOG = """examples:
+  bttt tournament                                   # random, paper minimax, paper MCTS on one brick per orbit
+  bttt tournament random minimax:depth=4 --suite all --games 1 --workers 2
+  bttt tournament mcts:iterations=20000 --gauntlet mcts:iterations=20000 --db t.db   # add an agent: new pairings only
+  bttt tournament --train D4 --suite all            # D4 is the training cell, the other 48 are novel
+  bttt tournament --backend ray --address auto      # the same games on a Ray cluster
+Rerunning the same command resumes an interrupted tournament (only missing games are played)."""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    p.epilog = EPILOG
+    p.add_argument("agents", nargs="*", metavar="AGENT",
+                   help="agent specs (see 'bttt agents'); default: random minimax:preset=paper mcts:preset=paper, "
+                        "or the agents already in --db")
+    p.add_argument("--suite", help="brick layouts: a cell (D4), a list (D3,D4,E5), two-brick layouts (D3+E5), "
+                                   "'all' 49 cells or 'orbits' one per symmetry orbit (default orbits)")
+    p.add_argument("--games", type=int, dest="games_per_colour", metavar="N",
+                   help="games per pairing, colour and layout (default 2)")
+    p.add_argument("--seed", type=int, help="tournament seed; every game's seed derives from it (default 0)")
+    p.add_argument("--train", metavar="CELLS", help="training cells for agents that declare none, e.g. D4: "
+                                                    "every other layout is novel in the generalization report")
+    p.add_argument("--gauntlet", metavar="AGENT", help="play only this agent against each of the others")
+    p.add_argument("--move-time-limit", type=float, metavar="SECONDS",
+                   help="an agent that takes longer for one move loses the game (default: no limit)")
+    p.add_argument("--workers", type=int, help="worker processes (default: the number of cores)")
+    p.add_argument("--backend", choices=("local", "ray"), default="local",
+                   help="local process pool (default) or a Ray cluster")
+    p.add_argument("--address", help="Ray cluster address (e.g. auto or ray://host:10001); default: a local Ray")
+    p.add_argument("--max-crashes", type=int, default=2, metavar="N",
+                   help="times a game may kill its worker before it is recorded as a crash (default 2)")
+    p.add_argument("--db", default="bttt-tournament.db", help="SQLite database (default bttt-tournament.db)")
+    p.add_argument("--overwrite", action="store_true", help="delete --db first and start a new tournament")
+    p.add_argument("--out", default="bttt-report", help="report directory (default bttt-report/)")
+    p.add_argument("--no-report", action="store_true", help="do not print the summary or write the report")
+    p.add_argument("--no-figures", action="store_true", help="write the report without PNG figures")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    from bttt.errors import BtttError
+    from tournament.driver import TournamentSpec, run_tournament
+
+    if args.games_per_colour is not None and args.games_per_colour < 1:
+        raise BtttError("--games must be at least 1")
+    if args.workers is not None and args.workers < 1:
+        raise BtttError("--workers must be at least 1")
+    if args.move_time_limit is not None and args.move_time_limit <= 0:
+        raise BtttError("--move-time-limit must be positive (seconds)")
+    spec = TournamentSpec(
+        agents=list(args.agents), suite=args.suite, games_per_colour=args.games_per_colour, seed=args.seed,
+        train=args.train, gauntlet=args.gauntlet, move_time_limit=args.move_time_limit,
+    )
+    summary = run_tournament(
+        spec, db=args.db, workers=args.workers, backend=args.backend, address=args.address,
+        progress=not args.no_progress, max_crashes=args.max_crashes, overwrite=args.overwrite,
+        command=shlex.join(["bttt", *sys.argv[2:]]) if len(sys.argv) > 1 else "",
+    )
+    print(f"{summary.played} games played in {summary.wall_time:.1f} s ({summary.already_done} were already in "
+          f"{summary.db}; {summary.faults} faults).", file=sys.stderr)
+    if args.no_report:
+        return 0
+    from tournament.report import build_report, write_report
+
+    report = build_report(args.db)
+    print(report.summary())
+    page = write_report(report, args.out, figures=not args.no_figures)
+    print(f"\nReport written to {page} (CSV files and figures beside it).")
+    return 0

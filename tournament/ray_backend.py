@@ -1,0 +1,66 @@
+"""The Ray backend: the same games on many machines, results written by the driver.
+
+Each game is a Ray task running :func:`tournament.play.play_game` in a Ray
+worker process, whose agent cache persists between the tasks it runs. Ray
+retries a task whose worker died (``max_retries``); one that still fails is
+recorded as a ``crash`` fault. Scheduling, seeds and the store are the same as
+with the local backend, so a tournament may even be resumed on the other one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from bttt.errors import BtttError
+from tournament.play import GameResult, GameTask, crash_result, play_game
+
+
+def _play(task: GameTask) -> dict:
+    return play_game(task).to_dict()
+
+
+def iter_ray(
+    tasks: list[GameTask], address: str | None = None, workers: int | None = None, max_crashes: int = 2
+) -> Iterator[GameResult]:
+    """Yield every task's result from a Ray cluster (``address``) or a local Ray instance."""
+    try:
+        import ray
+        from ray.exceptions import RayError, RayTaskError
+    except ImportError:  # pragma: no cover - ray is in the dev and ray extras
+        raise BtttError("the Ray backend needs ray: pip install 'bttt[ray]'") from None
+    started_here = False
+    if not ray.is_initialized():
+        kwargs: dict = {"include_dashboard": False, "log_to_driver": False}
+        if address:
+            kwargs["address"] = address
+        elif workers:
+            kwargs["num_cpus"] = workers
+        try:
+            ray.init(**kwargs)
+        except (ConnectionError, ValueError, RuntimeError) as exc:
+            raise BtttError(f"cannot start or reach Ray (address={address!r}): {exc}") from None
+        started_here = True
+    try:
+        remote = ray.remote(num_cpus=1, max_retries=max(0, max_crashes - 1), retry_exceptions=False)(_play)
+        cpus = int(ray.cluster_resources().get("CPU", workers or 1))
+        limit = 2 * max(1, cpus)
+        pending = list(reversed(tasks))
+        inflight: dict = {}
+        while pending or inflight:
+            while pending and len(inflight) < limit:
+                task = pending.pop()
+                inflight[remote.remote(task)] = task
+            ready, _ = ray.wait(list(inflight), num_returns=1)
+            for ref in ready:
+                task = inflight.pop(ref)
+                try:
+                    data = ray.get(ref)
+                except RayTaskError as exc:  # play_game itself failed: a bug, not an agent fault
+                    raise exc.as_instanceof_cause() from None
+                except RayError as exc:  # the worker (or its node) died, also after Ray's retries
+                    yield crash_result(task, f"Ray task failed after {max_crashes} tries: {type(exc).__name__}")
+                    continue
+                yield GameResult.from_dict(data)
+    finally:
+        if started_here:
+            ray.shutdown()

@@ -1,0 +1,296 @@
+"""The tournament report: every table and figure rebuilt from the database.
+
+:func:`build_report` reads a store and returns a :class:`Report` (tables, the
+terminal summary, the fitted ratings and the generalization analysis);
+:func:`write_report` writes its CSV files, PNG figures and one Markdown page
+(``index.md``) that puts them together.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bttt.cells import cell_name, parse_cells
+from tournament.generalization import CRASH, AgentGeneralization, analyse, orbit_label
+from tournament.play import FAULTS
+from tournament.rating import Ratings, fit_ratings, outcome_counts
+from tournament.store import Store
+from tournament.tables import Table, num, pct
+
+
+@dataclass
+class Report:
+    config: dict
+    labels: dict[str, str]  # canonical name -> label (the spec as given)
+    ratings: Ratings
+    generalization: list[AgentGeneralization]
+    tables: dict[str, Table]  # file stem -> table
+    runs: list[dict]
+    n_games: int
+
+    def summary(self, keys=("standings", "crosstable_p1", "crosstable_p2", "outcomes", "generalization")) -> str:
+        head = describe_config(self.config, self.n_games)
+        parts = [head] + [self.tables[k].text() for k in keys if k in self.tables]
+        parts += [heatmap_text(g, self.labels[g.name], self.config) for g in self.generalization
+                  if len(g.by_layout) > 1]
+        return "\n\n".join(parts)
+
+
+def describe_config(config: dict, n_games: int) -> str:
+    suite = config["suite"]
+    shown = ",".join(suite) if len(suite) <= 12 else f"{len(suite)} layouts ({','.join(suite[:6])},...)"
+    bits = [f"{n_games} games", f"suite {shown}", f"{config['games_per_colour']} per colour and layout",
+            f"seed {config['seed']}"]
+    if config.get("train"):
+        bits.append(f"--train {','.join(config['train'])}")
+    if config.get("move_time_limit"):
+        bits.append(f"move time limit {config['move_time_limit']:g} s")
+    return "Tournament: " + ", ".join(bits)
+
+
+def build_report(db: str | Path) -> Report:
+    with Store(db, create=False) as store:
+        config = store.config()
+        if config is None:
+            from tournament.store import StoreError
+
+            raise StoreError(f"{db} holds no tournament yet: run 'bttt tournament --db {db}' first")
+        rows, cols = config["rows"], config["cols"]
+        agents = store.agents(rows, cols)
+        games = store.games()
+        runs = store.runs()
+    names = [a[0] for a in agents]
+    labels = _labels(agents)
+    rated = [(g.p1, g.p2, g.winner) for g in games if g.termination != CRASH]
+    ratings = fit_ratings(outcome_counts(rated, names), names)
+    train = tuple(parse_cells(config["train"], rows, cols)) if config.get("train") else None
+    gen = analyse(games, agents, train, rows, cols)
+    tables = {
+        "standings": standings_table(ratings, games, labels),
+        "crosstable_p1": crosstable(games, names, labels, first=True),
+        "crosstable_p2": crosstable(games, names, labels, first=False),
+        "outcomes": outcomes_table(games, labels, names),
+        "generalization": generalization_table(gen, labels, config),
+        "by_distance": distance_table(gen, labels),
+        "by_orbit": orbit_table(gen, labels, config),
+        "cells": cells_table(gen, labels),
+    }
+    return Report(config, labels, ratings, gen, tables, runs, len(games))
+
+
+def _labels(agents) -> dict[str, str]:
+    labels, used = {}, set()
+    for name, spec, _ in agents:
+        label = spec if spec not in used else name
+        labels[name] = label
+        used.add(label)
+    return labels
+
+
+def _score(winner: int, seat: int) -> float:
+    return 0.5 if winner == 0 else float(winner == seat)
+
+
+def standings_table(r: Ratings, games, labels) -> Table:
+    stats = {n: {"all": [], "p1": [], "p2": [], "faults": 0} for n in r.names}
+    for g in games:
+        if g.termination == CRASH:
+            continue
+        for seat, name in ((1, g.p1), (2, g.p2)):
+            s = _score(g.winner, seat)
+            stats[name]["all"].append(s)
+            stats[name]["p1" if seat == 1 else "p2"].append(s)
+            if g.termination in FAULTS and g.fault_player == seat:
+                stats[name]["faults"] += 1
+    order = r.order()
+    t = Table("Ratings (Bradley-Terry-Davidson with first-move advantage; Elo scale, mean 0, 95% CI)",
+              ["rank", "agent", "Elo", "95% CI", "games", "score", "score as P1", "score as P2", "faults",
+               "LOS over next"])
+    t.raw = []
+    for rank, i in enumerate(order, 1):
+        name = r.names[i]
+        st = stats[name]
+        los = r.los(i, order[rank]) if rank < len(order) else float("nan")
+        mean = lambda xs: float(np.mean(xs)) if xs else float("nan")  # noqa: E731
+        t.rows.append([str(rank), labels[name], num(r.elo[i], 0, sign=True), f"±{r.elo_ci[i]:.0f}",
+                       str(len(st["all"])), pct(mean(st["all"])), pct(mean(st["p1"])), pct(mean(st["p2"])),
+                       str(st["faults"]), pct(los)])
+        t.raw.append([rank, labels[name], r.elo[i], r.elo_ci[i], len(st["all"]), mean(st["all"]),
+                      mean(st["p1"]), mean(st["p2"]), st["faults"], los])
+    nu = math.exp(r.log_nu)
+    t.note = (f"First-move advantage {r.first_move_elo:+.0f} ± {r.first_move_elo_ci:.0f} Elo; Davidson draw "
+              f"parameter nu = {nu:.3g}. LOS: probability that an agent is stronger than the next one down.")
+    return t
+
+
+def crosstable(games, names, labels, first: bool) -> Table:
+    """Row agent's score against each column agent with the row agent moving first (or second)."""
+    acc: dict[tuple[str, str], list[int]] = {}
+    for g in games:
+        if g.termination == CRASH:
+            continue
+        row, col, seat = (g.p1, g.p2, 1) if first else (g.p2, g.p1, 2)
+        w = acc.setdefault((row, col), [0, 0, 0])
+        w[0 if g.winner == seat else (2 if g.winner == 0 else 1)] += 1
+    title = "Crosstable: row agent's score moving " + ("first (P1, O)" if first else "second (P2, X)") + \
+        " against the column agent (W-D-L)"
+    t = Table(title, ["agent"] + [labels[n] for n in names])
+    t.raw = []
+    for a in names:
+        cells, raw = [], []
+        for b in names:
+            w = acc.get((a, b))
+            if a == b or w is None:
+                cells.append("-")
+                raw.append("")
+                continue
+            n = sum(w)
+            cells.append(f"{pct((w[0] + 0.5 * w[2]) / n, 0)} {w[0]}-{w[2]}-{w[1]}")
+            raw.append((w[0] + 0.5 * w[2]) / n)
+        t.rows.append([labels[a]] + cells)
+        t.raw.append([labels[a]] + raw)
+    return t
+
+
+def outcomes_table(games, labels, names) -> Table:
+    t = Table("Outcomes", ["games", "P1 wins", "P2 wins", "draws", "mean plies", "exception", "illegal",
+                           "timeout", "crash"])
+    n = len(games)
+    count = lambda pred: sum(1 for g in games if pred(g))  # noqa: E731
+    p1 = count(lambda g: g.winner == 1)
+    p2 = count(lambda g: g.winner == 2)
+    draws = count(lambda g: g.winner == 0 and g.termination != CRASH)
+    plies = float(np.mean([g.plies for g in games])) if games else float("nan")
+    faults = [count(lambda g, f=f: g.termination == f) for f in FAULTS]
+    t.rows.append([str(n), f"{p1} ({pct(p1 / n if n else float('nan'))})", f"{p2} ({pct(p2 / n if n else float('nan'))})",
+                   str(draws), num(plies, 1)] + [str(f) for f in faults])
+    t.raw = [[n, p1, p2, draws, plies, *faults]]
+    details = [g for g in games if g.termination in FAULTS][:5]
+    if details:
+        t.note = "First faults: " + "; ".join(
+            f"{g.termination} by {labels.get(g.p1 if g.fault_player == 1 else g.p2, '?') if g.fault_player else 'worker'}"
+            f" ({g.layout} #{g.index}: {g.fault_detail})" for g in details)
+    return t
+
+
+def generalization_table(gen: list[AgentGeneralization], labels, config) -> Table:
+    t = Table("Generalization: score on training layouts versus novel layouts (gap = train - novel, 95% CI)",
+              ["agent", "training cells", "from", "train score", "n", "novel score", "n", "gap", "95% CI"])
+    t.raw = []
+    rows, cols = config["rows"], config["cols"]
+    for g in gen:
+        cells = ",".join(cell_name(c, rows, cols) for c in g.training_cells) if g.training_cells else "-"
+        gap, ci = g.gap
+        t.rows.append([labels[g.name], cells, g.training_source, pct(g.train.mean), str(g.train.n),
+                       pct(g.novel.mean), str(g.novel.n), pct(gap), f"±{pct(ci)}" if not math.isnan(ci) else "-"])
+        t.raw.append([labels[g.name], cells, g.training_source, g.train.mean, g.train.n, g.novel.mean, g.novel.n,
+                      gap, ci])
+    t.note = ("Agents without training cells use the --train split; with neither they are controls "
+              "(per-cell scores only).")
+    return t
+
+
+def distance_table(gen, labels) -> Table:
+    t = Table("Score by Chebyshev distance from the nearest training cell", ["agent", "distance", "n", "score",
+                                                                             "95% CI"])
+    t.raw = []
+    for g in gen:
+        for d, grp in g.by_distance.items():
+            t.rows.append([labels[g.name], str(d), str(grp.n), pct(grp.mean), f"±{pct(grp.ci())}"])
+            t.raw.append([labels[g.name], d, grp.n, grp.mean, grp.ci()])
+    return t
+
+
+def orbit_table(gen, labels, config) -> Table:
+    rows, cols = config["rows"], config["cols"]
+    t = Table("Score by symmetry orbit of the brick (single-brick layouts)",
+              ["agent", "orbit", "cells", "training cells in orbit", "n", "score", "95% CI"])
+    t.raw = []
+    for g in gen:
+        for orbit, n_train, grp in g.by_orbit:
+            label = orbit_label(orbit, rows, cols)
+            t.rows.append([labels[g.name], label, str(len(orbit)), str(n_train), str(grp.n), pct(grp.mean),
+                           f"±{pct(grp.ci())}"])
+            t.raw.append([labels[g.name], " ".join(cell_name(c, rows, cols) for c in orbit), len(orbit), n_train,
+                          grp.n, grp.mean, grp.ci()])
+    return t
+
+
+def cells_table(gen, labels) -> Table:
+    t = Table("Score per brick layout", ["agent", "layout", "n as P1", "score as P1", "n as P2", "score as P2",
+                                         "n", "score"])
+    t.raw = []
+    for g in gen:
+        for layout, grp in g.by_layout.items():
+            t.rows.append([labels[g.name], layout, str(grp["p1"].n), pct(grp["p1"].mean), str(grp["p2"].n),
+                           pct(grp["p2"].mean), str(grp["all"].n), pct(grp["all"].mean)])
+            t.raw.append([labels[g.name], layout, grp["p1"].n, grp["p1"].mean, grp["p2"].n, grp["p2"].mean,
+                          grp["all"].n, grp["all"].mean])
+    return t
+
+
+def heatmap_text(g: AgentGeneralization, label: str, config) -> str:
+    """A 7x7 grid of the agent's combined score (%) on each single-brick layout; '.' = not played."""
+    rows, cols = config["rows"], config["cols"]
+    grid = g.heatmaps(rows, cols)["all"]
+    train = set(g.training_cells or ())
+    lines = [f"Score per brick cell, {label} (both colours; * = training cell)",
+             "    " + "".join(f"{c + 1:>5}" for c in range(cols))]
+    for r in range(rows):
+        cells = []
+        for c in range(cols):
+            v = grid[r, c]
+            mark = "*" if r * cols + c in train else " "
+            cells.append("    ." if math.isnan(v) else f"{100 * v:4.0f}{mark}")
+        lines.append(f"  {chr(65 + r)} " + "".join(cells))
+    return "\n".join(lines)
+
+
+def write_report(report: Report, out: str | Path, figures: bool = True) -> Path:
+    """Write CSVs, PNGs and ``index.md`` into ``out``; return the Markdown page's path."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    for stem, table in report.tables.items():
+        table.write_csv(out / f"{stem}.csv")
+    images: dict[str, list[str]] = {}
+    if figures:
+        from tournament.figures import write_figures
+
+        images = write_figures(report, out)
+    page = markdown_page(report, images)
+    path = out / "index.md"
+    path.write_text(page)
+    return path
+
+
+def markdown_page(report: Report, images: dict[str, list[str]]) -> str:
+    t = report.tables
+    md = ["# Brick Tic-Tac-Toe tournament report", "", describe_config(report.config, report.n_games) + ".", ""]
+    played = [r for r in report.runs if r.get("wall_time")]
+    if played:
+        total = sum(r["wall_time"] for r in played)
+        games = sum(r["games_played"] for r in played)
+        how = ", ".join(sorted({f"{r['backend']} backend, {r['workers']} workers" for r in played}))
+        md += [f"Played in {len(played)} run(s): {games} games in {total / 60:.1f} min wall time ({how}). "
+               f"Generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.", ""]
+    md += ["## Ratings", "", t["standings"].markdown(), ""]
+    md += [f"![ratings]({p})" for p in images.get("ratings", [])] + [""]
+    md += ["## Crosstables (per colour)", "", t["crosstable_p1"].title, "", t["crosstable_p1"].markdown(), "",
+           t["crosstable_p2"].title, "", t["crosstable_p2"].markdown(), ""]
+    md += ["## Outcomes", "", t["outcomes"].markdown(), ""]
+    md += ["## Generalization", "", t["generalization"].markdown(), ""]
+    md += [f"![gap]({p})" for p in images.get("gap", [])] + [""]
+    md += ["### Per-cell scores", "", "Each heatmap shows the agent's mean score (win 1, draw 1/2, loss 0) with "
+           "the brick on that cell: as player 1, as player 2, and both. Training cells are outlined.", ""]
+    md += [f"![heatmap]({p})" for p in images.get("heatmaps", [])] + [""]
+    if t["by_distance"].rows:
+        md += ["### By distance from training", "", t["by_distance"].markdown(), ""]
+    md += ["### By symmetry orbit", "", t["by_orbit"].markdown(), ""]
+    md += ["### Every layout", "", t["cells"].markdown(), ""]
+    md += ["CSV files: " + ", ".join(f"[{k}.csv]({k}.csv)" for k in t), ""]
+    return "\n".join(md)

@@ -1,0 +1,101 @@
+"""The local backend: games in a pool of worker processes that survives dying workers.
+
+Games stream through a :class:`~concurrent.futures.ProcessPoolExecutor` with a
+bounded number in flight. When a worker dies (``os._exit``, a segfault in an
+agent, the OOM killer), the pool breaks and every game in flight fails with
+``BrokenProcessPool``; those games become *suspects*. A fresh pool then plays
+the suspects one at a time, so an innocent game that merely shared the pool
+finishes normally while the culprit is identified; a game that kills its worker
+``max_crashes`` times on its own is recorded as a ``crash`` fault and the
+tournament goes on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+from collections import Counter, deque
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+
+from tournament.play import GameResult, GameTask, crash_result, play_game
+
+DEFAULT_MAX_CRASHES = 2
+
+
+def _init_worker() -> None:
+    """Worker start-up: ignore Ctrl-C (the driver handles it and stops the pool)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _context():
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def iter_local(
+    tasks: list[GameTask], workers: int, max_crashes: int = DEFAULT_MAX_CRASHES
+) -> Iterator[GameResult]:
+    """Yield every task's result, in completion order, from ``workers`` processes."""
+    pending: deque[GameTask] = deque(tasks)
+    suspects: deque[GameTask] = deque()
+    crashes: Counter = Counter()
+    ctx = _context()
+    while pending or suspects:
+        pool = ProcessPoolExecutor(max_workers=max(1, workers), mp_context=ctx, initializer=_init_worker)
+        broken = False
+        clean = False
+        try:
+            if suspects:
+                # Isolation: one suspect at a time, nothing else in the pool.
+                while suspects:
+                    task = suspects.popleft()
+                    try:
+                        result = pool.submit(play_game, task).result()
+                    except BrokenProcessPool:
+                        broken = True
+                        crashes[task.key] += 1
+                        if crashes[task.key] >= max_crashes:
+                            yield crash_result(
+                                task, f"the worker process died {crashes[task.key]} times playing this game alone"
+                            )
+                        else:
+                            suspects.appendleft(task)
+                        break
+                    yield result
+                clean = True
+                continue
+            inflight: dict[Future, GameTask] = {}
+            limit = 2 * max(1, workers)
+            while pending or inflight:
+                while pending and len(inflight) < limit:
+                    task = pending.popleft()
+                    inflight[pool.submit(play_game, task)] = task
+                done, _ = wait(inflight, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    task = inflight.pop(fut)
+                    try:
+                        result = fut.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        suspects.append(task)
+                        continue
+                    yield result
+                if broken:
+                    suspects.extend(inflight.values())
+                    inflight.clear()
+                    break
+            clean = True
+        finally:
+            if not clean:  # interrupted or abandoned: stop the workers now, not after their games
+                _terminate(pool)
+            pool.shutdown(wait=clean and not broken, cancel_futures=True)
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(Exception):  # already gone
+            proc.terminate()
