@@ -1,0 +1,115 @@
+"""Every hyperparameter of an AlphaZero training run, in one dataclass.
+
+``bttt train`` exposes each field as ``--field-name``; the whole config is stored in
+every checkpoint, so a run can be resumed, audited and reproduced from the file
+alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+from agents.alphazero.augment import check_mode
+from agents.alphazero.search import SearchConfig
+from bttt.errors import BtttError
+from bttt.layouts import BrickDistribution
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    # --- game and data
+    bricks: str = "D4"  # BrickDistribution spec: "D4", "D3,D4", "C3,D3,D4", "random", "D3+E5"
+    rows: int = 7
+    cols: int = 7
+    win_length: int = 4
+    augment: str = "auto"  # auto (keep layouts in the distribution) | paper (4 flips) | none
+    # --- network
+    net: str = "small"  # NetConfig preset name (agents.alphazero.network.PRESETS)
+    # --- self-play
+    iterations: int = 20
+    games_per_iteration: int = 64
+    parallel_games: int = 64  # games searched together (one network batch per step), per worker
+    simulations: int = 48
+    c_puct: float = 1.5
+    dirichlet_alpha: float = 0.3
+    noise_fraction: float = 0.25
+    fpu_reduction: float = 0.25
+    paper_rule: bool = False
+    temperature_moves: int = 6  # sample moves by visit count for this many plies, then play the most visited
+    # --- learning
+    replay_capacity: int = 40_000
+    batch_size: int = 256
+    train_steps: int = 60  # gradient steps per iteration
+    min_replay: int = 512  # no gradient step before the buffer holds this many positions
+    optimizer: str = "adam"  # adam | sgd (momentum 0.9)
+    lr: float = 2e-3
+    weight_decay: float = 1e-4  # L2 penalty (added to the gradient)
+    value_weight: float = 1.0
+    # --- periodic evaluation (0 disables)
+    eval_every: int = 5
+    eval_games: int = 4  # games per layout per colour
+    eval_opponents: str = "random,mcts:preset=paper"  # ';' or ',' separated agent specs (',' inside specs is ok)
+    eval_novel: int = 2  # novel single-brick cells (one per unseen symmetry orbit) evaluated too
+    eval_simulations: int = 48
+    # --- system
+    seed: int = 0
+    device: str = "auto"
+    workers: int = 1
+
+    def __post_init__(self) -> None:
+        check_mode(self.augment)
+        self.distribution()  # validates the spec
+        positive = ("iterations", "games_per_iteration", "parallel_games", "replay_capacity", "batch_size",
+                    "workers")
+        for name in positive:
+            if getattr(self, name) < 1 and not (name == "iterations" and self.iterations == 0):
+                raise BtttError(f"--{name.replace('_', '-')}={getattr(self, name)}: must be at least 1")
+        for name in ("train_steps", "min_replay", "eval_every", "eval_games", "eval_novel", "temperature_moves",
+                     "eval_simulations"):
+            if getattr(self, name) < 0:
+                raise BtttError(f"--{name.replace('_', '-')}={getattr(self, name)}: must be zero or more")
+        if self.simulations < 1:
+            raise BtttError("--simulations must be at least 1 for self-play (the search makes the policy targets)")
+        if self.optimizer not in ("adam", "sgd"):
+            raise BtttError(f"--optimizer={self.optimizer!r}: choose adam or sgd")
+        if self.lr <= 0:
+            raise BtttError(f"--lr={self.lr}: must be positive")
+        self.search_config()  # validates search settings
+
+    def distribution(self) -> BrickDistribution:
+        return BrickDistribution.parse(self.bricks, self.rows, self.cols)
+
+    def search_config(self, simulations: int | None = None) -> SearchConfig:
+        return SearchConfig(
+            simulations=self.simulations if simulations is None else simulations, c_puct=self.c_puct,
+            dirichlet_alpha=self.dirichlet_alpha, noise_fraction=self.noise_fraction,
+            paper_rule=self.paper_rule, reuse_tree=True, fpu_reduction=self.fpu_reduction,
+        )
+
+    def opponents(self) -> list[str]:
+        """The evaluation opponents as agent specs (split on ';', or on ',' before a new agent name)."""
+        text = self.eval_opponents.strip()
+        if not text:
+            return []
+        if ";" in text:
+            return [p.strip() for p in text.split(";") if p.strip()]
+        specs: list[str] = []
+        for part in (p.strip() for p in text.split(",")):
+            if not part:
+                continue
+            if specs and "=" in part and ":" not in part:
+                specs[-1] += "," + part  # a parameter of the previous spec
+            else:
+                specs.append(part)
+        return specs
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise BtttError(f"training configuration has unknown fields {', '.join(unknown)}")
+        return cls(**d)
