@@ -74,6 +74,9 @@ class AgentEntry:
     params: tuple[Param, ...] = ()
     help: str = ""
     source: str = field(default="built-in", compare=False)
+    presets: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False)
+    """Named bundles of parameter values chosen by a ``preset`` parameter; explicit
+    parameters in the spec still override them (``minimax:preset=paper,depth=3``)."""
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -174,6 +177,9 @@ def make_agent(spec: str, seed: int | None = None) -> Agent:
         entry = get_entry(name)
         raw = parse_spec(spec)[1]
         values = {p.name: p.default for p in entry.params}
+        if "preset" in raw and entry.presets:
+            chosen = entry.param("preset").convert(name, raw["preset"])
+            values.update(entry.presets.get(chosen, {}))
         for key, text in raw.items():
             values[key] = entry.param(key).convert(name, text)
         if not entry.params and raw:

@@ -1,0 +1,178 @@
+"""Minimax agents: the paper's depth-2 player, and a fast alpha-beta for play.
+
+``minimax:preset=paper`` is the original algorithm (mode=paper, depth=2): every root
+move is scored exactly with the expert heuristic at the leaves and +1/-1/0 for
+finished games, and the move is drawn uniformly among exact ties.
+
+``minimax:depth=6`` (mode=fast) is a numba negamax with alpha-beta cut-offs, move
+ordering, a transposition table and iterative deepening; ``time=`` adds a time
+budget in seconds (the search deepens up to ``depth`` while time remains). Wins are
+preferred sooner and losses later. Ties among root moves are broken at random by the
+seeded root order.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from agents.base import Agent
+from agents.heuristic import heuristic_tables
+from agents.minimax_core import MATE_BAND, WIN, negamax_root, paper_root_values
+from agents.registry import AgentEntry, Param, non_negative, register_agent
+from bttt import GameState, Rules
+
+_UNLIMITED = 1 << 62
+
+
+class _RulesTables:
+    """Everything the kernels need for one rule set, built once."""
+
+    def __init__(self, rules: Rules) -> None:
+        t = rules.tables
+        h = heuristic_tables(rules)
+        self.full = np.uint64(rules.full_mask)
+        self.win_masks, self.cell_ptr, self.cell_wins = t.win_masks, t.cell_ptr, t.cell_wins
+        self.hmasks, self.hfirst, self.hlast, self.bricks, self.k = h.masks, h.first, h.last, h.bricks, h.win_length
+
+
+class MinimaxAgent(Agent):
+    """Depth-limited Minimax; see the module docstring for the two modes."""
+
+    def __init__(self, depth: int | None = None, time: float = 0.0, mode: str | None = None,
+                 preset: str = "none", tt_bits: int = 20, seed: int | None = None) -> None:
+        if preset not in ("none", "paper"):
+            raise ValueError(f"preset must be 'none' or 'paper', got {preset!r}")
+        if depth is None:
+            depth = 2 if preset == "paper" else 4
+        if mode is None:
+            mode = "paper" if preset == "paper" else "fast"
+        if mode not in ("fast", "paper"):
+            raise ValueError(f"mode must be 'fast' or 'paper', got {mode!r}")
+        self.depth, self.time, self.mode, self.preset = int(depth), float(time), mode, preset
+        self.tt_bits = int(tt_bits)
+        self.name = f"minimax:depth={self.depth},time={self.time!r},mode={mode},preset={preset},tt_bits={tt_bits}"
+        self._tables: dict[Rules, _RulesTables] = {}
+        self._tt: tuple[np.ndarray, ...] | None = None
+        self.last_info: dict = {}
+        self.seed(seed)
+
+    # ------------------------------------------------------------ interface
+    def seed(self, seed: int | None) -> None:
+        self.rng = np.random.default_rng(seed)
+
+    def reset(self) -> None:
+        self._tt = None
+
+    def step(self, state: GameState) -> int:
+        if state.is_terminal():
+            raise ValueError("no legal move: the game is over")
+        tables = self._tables.get(state.rules)
+        if tables is None:
+            tables = self._tables.setdefault(state.rules, _RulesTables(state.rules))
+        if self.mode == "paper":
+            return self._step_paper(state, tables)
+        return self._step_fast(state, tables)
+
+    # ---------------------------------------------------------------- paper
+    def root_values(self, state: GameState) -> dict[int, float]:
+        """The original Minimax value (player 1's view) of every legal move."""
+        t = self._tables.get(state.rules) or self._tables.setdefault(state.rules, _RulesTables(state.rules))
+        moves, values = paper_root_values(
+            np.uint64(state.p1), np.uint64(state.p2), state.to_move, self.depth, t.full, t.win_masks,
+            t.cell_ptr, t.cell_wins, t.hmasks, t.hfirst, t.hlast, t.bricks, t.k,
+        )
+        return {int(m): float(v) for m, v in zip(moves, values, strict=True)}
+
+    def best_actions(self, state: GameState) -> list[int]:
+        """The moves tied (exactly) for the best original Minimax value."""
+        values = self.root_values(state)
+        best = max(values.values()) if state.to_move == 1 else min(values.values())
+        return [m for m, v in values.items() if v == best]
+
+    def _step_paper(self, state: GameState, tables: _RulesTables) -> int:
+        ties = self.best_actions(state)
+        self.last_info = {"ties": ties}
+        return ties[int(self.rng.integers(len(ties)))]
+
+    # ----------------------------------------------------------------- fast
+    def _table(self) -> tuple[np.ndarray, ...]:
+        if self._tt is None:
+            size = 1 << self.tt_bits
+            self._tt = (
+                np.zeros(size, dtype=np.uint64), np.zeros(size, dtype=np.float64),
+                np.full(size, -1, dtype=np.int8), np.zeros(size, dtype=np.int8),
+                np.zeros(size, dtype=np.int8),
+                np.zeros((2, 64), dtype=np.int64), np.full((64, 2), -1, dtype=np.int64),
+                np.random.default_rng(0x5EED).integers(0, 2**63, size=(3, 64), dtype=np.int64)
+                .astype(np.uint64) * np.uint64(2) + np.uint64(1),
+            )
+        return self._tt
+
+    def search(self, state: GameState) -> tuple[int, float, int, int]:
+        """Iterative deepening; returns (move, value for the side to move, depth reached, nodes)."""
+        t = self._tables.get(state.rules) or self._tables.setdefault(state.rules, _RulesTables(state.rules))
+        tt_key, tt_val, tt_depth, tt_flag, tt_move, history, killers, zob = self._table()
+        history //= 4  # age the history of previous moves
+        killers[:] = -1
+        order = np.array(state.legal_actions(), dtype=np.int64)
+        self.rng.shuffle(order)
+        p1, p2 = np.uint64(state.p1), np.uint64(state.p2)
+        start = time.perf_counter()
+        deadline = start + self.time if self.time > 0 else None
+        best, value, reached, nodes, nps = int(order[0]), 0.0, 0, 0, 2e6
+        for depth in range(1, self.depth + 1):
+            limit = _UNLIMITED
+            if deadline is not None and depth > 1:
+                remaining = deadline - time.perf_counter()
+                if remaining <= 0:
+                    break
+                limit = max(1, int(remaining * nps))
+            t0 = time.perf_counter()
+            move, val, values, n, aborted = negamax_root(
+                p1, p2, state.to_move, depth, order, limit, t.full, t.win_masks, t.hmasks, t.hfirst,
+                t.hlast, t.bricks, t.k, zob, tt_key, tt_val, tt_depth, tt_flag, tt_move, history, killers,
+            )
+            nodes += n
+            if aborted:
+                break
+            nps = max(1e5, n / max(time.perf_counter() - t0, 1e-6))
+            best, value, reached = int(move), float(val), depth
+            order = order[np.argsort(-values, kind="stable")]
+            if abs(value) > WIN - MATE_BAND:
+                break
+        self.last_info = {"depth": reached, "value": value, "nodes": nodes,
+                          "seconds": time.perf_counter() - start}
+        return best, value, reached, nodes
+
+    def _step_fast(self, state: GameState, tables: _RulesTables) -> int:
+        return self.search(state)[0]
+
+
+def _make(depth: int, time: float, mode: str, preset: str, tt_bits: int) -> MinimaxAgent:
+    return MinimaxAgent(depth=depth, time=time, mode=mode, preset=preset, tt_bits=tt_bits)
+
+
+def _depth_ok(v: int) -> str | None:
+    return None if 1 <= v <= 49 else "must be 1..49"
+
+
+def _tt_ok(v: int) -> str | None:
+    return None if 10 <= v <= 26 else "must be 10..26 (table of 2**tt_bits entries)"
+
+
+register_agent(AgentEntry(
+    "minimax",
+    _make,
+    (
+        Param("depth", int, 4, "search depth in plies (the maximum when time is set)", check=_depth_ok),
+        Param("time", float, 0.0, "time budget per move in seconds, 0 = none (fast mode)", check=non_negative),
+        Param("mode", str, "fast", "fast: alpha-beta with TT and iterative deepening; paper: the original "
+              "algorithm (exact root values, random among ties)", choices=("fast", "paper")),
+        Param("preset", str, "none", "paper = mode=paper,depth=2 (the paper's Minimax)", choices=("none", "paper")),
+        Param("tt_bits", int, 20, "transposition table size, log2 entries (fast mode)", check=_tt_ok),
+    ),
+    "alpha-beta Minimax with the paper's expert heuristic",
+    presets={"paper": {"depth": 2, "mode": "paper"}},
+))
