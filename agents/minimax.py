@@ -19,7 +19,8 @@ import numpy as np
 
 from agents.base import Agent
 from agents.heuristic import heuristic_tables
-from agents.minimax_core import MATE_BAND, WIN, negamax_root, paper_root_values
+from agents.minimax_core import MATE_BAND, WIN, negamax_root
+from agents.minimax_paper import paper_root_values
 from agents.registry import AgentEntry, Param, non_negative, register_agent
 from bttt import GameState, Rules
 
