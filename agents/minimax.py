@@ -42,7 +42,7 @@ class MinimaxAgent(Agent):
     """Depth-limited Minimax; see the module docstring for the two modes."""
 
     def __init__(self, depth: int | None = None, time: float = 0.0, mode: str | None = None,
-                 preset: str = "none", tt_bits: int = 20, seed: int | None = None) -> None:
+                 preset: str = "none", tt_bits: int = 18, seed: int | None = None) -> None:
         if preset not in ("none", "paper"):
             raise ValueError(f"preset must be 'none' or 'paper', got {preset!r}")
         if depth is None:
@@ -172,7 +172,7 @@ register_agent(AgentEntry(
         Param("mode", str, "fast", "fast: alpha-beta with TT and iterative deepening; paper: the original "
               "algorithm (exact root values, random among ties)", choices=("fast", "paper")),
         Param("preset", str, "none", "paper = mode=paper,depth=2 (the paper's Minimax)", choices=("none", "paper")),
-        Param("tt_bits", int, 20, "transposition table size, log2 entries (fast mode)", check=_tt_ok),
+        Param("tt_bits", int, 18, "transposition table size, log2 entries (fast mode)", check=_tt_ok),
     ),
     "alpha-beta Minimax with the paper's expert heuristic",
     presets={"paper": {"depth": 2, "mode": "paper"}},

@@ -1,0 +1,1 @@
+"""``bttt play`` and ``bttt agents``: the agent commands of the ``bttt`` shell."""
