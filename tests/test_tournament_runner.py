@@ -1,0 +1,115 @@
+"""Running tournaments: determinism across worker counts, resume after kill -9, new agents, worker death."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from bttt.errors import BtttError
+from tests.tournament_agents import make_importable
+from tournament.driver import TournamentSpec, run_tournament
+from tournament.store import Store, StoreError
+
+make_importable()
+T = "tests.tournament_agents"
+RANDOM = "agents.random_agent:RandomAgent"
+SLOW = f"{T}:slow:delay=0"
+
+
+def snapshot(db) -> dict:
+    """Every stored game: schedule identity -> (seed, winner, termination, moves)."""
+    with Store(db, create=False) as s:
+        return {g.key: (g.seed, g.winner, g.termination, g.moves) for g in s.games()}
+
+
+def test_same_games_with_one_and_two_workers_and_on_rerun(tmp_path):
+    spec = TournamentSpec(agents=[RANDOM, SLOW], suite="orbits", games_per_colour=1, seed=3)
+    one = run_tournament(spec, tmp_path / "one.db", workers=1, progress=False)
+    two = run_tournament(spec, tmp_path / "two.db", workers=2, progress=False)
+    assert one.played == two.played == 2 * 10
+    assert snapshot(tmp_path / "one.db") == snapshot(tmp_path / "two.db")
+    again = run_tournament(spec, tmp_path / "two.db", workers=2, progress=False)
+    assert again.played == 0 and again.already_done == 20  # nothing is replayed
+    other = TournamentSpec(agents=[RANDOM, SLOW], suite="orbits", games_per_colour=1, seed=4)
+    run_tournament(other, tmp_path / "seed4.db", workers=2, progress=False)
+    assert snapshot(tmp_path / "seed4.db") != snapshot(tmp_path / "one.db")
+
+
+def test_adding_an_agent_plays_only_new_pairings_and_config_mismatch_is_refused(tmp_path):
+    db = tmp_path / "t.db"
+    base = run_tournament(TournamentSpec(agents=[RANDOM, SLOW], suite="D4,A1", games_per_colour=2),
+                          db, workers=2, progress=False)
+    assert base.played == 1 * 2 * 2 * 2
+    before = snapshot(db)
+    third = f"{T}:slow:delay=0.0"  # a distinct spec string: a third agent
+    more = run_tournament(TournamentSpec(agents=[third]), db, workers=2, progress=False)
+    assert more.played == 2 * 2 * 2 * 2  # two new pairings only; the stored settings were reused
+    after = snapshot(db)
+    assert {k: after[k] for k in before} == before
+    assert {(k.p1, k.p2) for k in set(after) - set(before)} == {
+        (RANDOM, third), (third, RANDOM), (SLOW, third), (third, SLOW)}
+    for change in ({"games_per_colour": 3}, {"suite": "D4"}, {"seed": 9}, {"train": "D4"}):
+        with pytest.raises(StoreError, match="another configuration"):
+            run_tournament(TournamentSpec(agents=[RANDOM], **change), db, workers=1, progress=False)
+    assert snapshot(db) == after
+
+
+def test_worker_death_is_rescheduled_or_recorded_as_a_crash(tmp_path):
+    marker = tmp_path / "died"
+    once = f"{T}:die_once:marker={marker},layout=D4"
+    spec = TournamentSpec(agents=[RANDOM, once, f"{T}:dier"], suite="D4", games_per_colour=1)
+    summary = run_tournament(spec, tmp_path / "t.db", workers=2, progress=False, max_crashes=2)
+    assert marker.exists()  # the die-once agent really killed a worker
+    games = snapshot(tmp_path / "t.db")
+    assert summary.played == len(games) == 6
+    for key, (_seed, _winner, termination, moves) in games.items():
+        if f"{T}:dier" in (key.p1, key.p2):
+            assert termination == "crash", key
+        else:  # rescheduled after the death and finished normally
+            assert termination in ("win", "draw") and len(moves.split(",")) >= 7, key
+    with Store(tmp_path / "t.db", create=False) as s:
+        crash = next(g for g in s.games() if g.termination == "crash")
+    assert "died 2 times" in crash.fault_detail and crash.fault_player is None
+
+
+def _count(db) -> int:
+    try:
+        with sqlite3.connect(db, timeout=5) as conn:
+            return conn.execute("SELECT COUNT(*) FROM games").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+def test_resume_after_kill_minus_9_finishes_exactly_the_missing_games(tmp_path):
+    agents = [RANDOM, f"{T}:slow:delay=0.004"]
+    args = ["tournament", *agents, "--suite", "orbits", "--games", "3", "--workers", "2", "--seed", "5",
+            "--no-progress", "--no-report", "--db", str(tmp_path / "killed.db")]
+    code = "import sys; from bttt.cli import main; sys.exit(main(sys.argv[1:]))"
+    proc = subprocess.Popen([sys.executable, "-c", code, *args], start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while _count(tmp_path / "killed.db") < 8 and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)  # the driver and its workers, mid-tournament
+    proc.wait()
+    partial = _count(tmp_path / "killed.db")
+    assert 8 <= partial < 60, (partial, proc.stderr.read().decode()[-2000:])
+    before = snapshot(tmp_path / "killed.db")
+    spec = TournamentSpec(agents=agents, suite="orbits", games_per_colour=3, seed=5)
+    resumed = run_tournament(spec, tmp_path / "killed.db", workers=2, progress=False)
+    assert resumed.already_done == partial and resumed.played == 60 - partial
+    after = snapshot(tmp_path / "killed.db")
+    assert len(after) == 60 and {k: after[k] for k in before} == before
+    run_tournament(spec, tmp_path / "clean.db", workers=2, progress=False)
+    assert snapshot(tmp_path / "clean.db") == after  # none lost, none duplicated, same games
+
+
+def test_bad_agent_spec_fails_before_any_game(tmp_path):
+    with pytest.raises(BtttError, match="unknown agent"):
+        run_tournament(TournamentSpec(agents=[RANDOM, "nosuchagent"]), tmp_path / "t.db", progress=False)

@@ -1,0 +1,137 @@
+"""Misbehaving and scripted agents for the tournament tests, importable by workers as plug-in specs.
+
+Specs look like ``tests.tournament_agents:raiser``. Tests make the repository root
+importable for worker processes (``sys.path`` and ``PYTHONPATH``) via
+:func:`make_importable` before any worker starts.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from agents.base import Agent
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def make_importable() -> None:
+    """Let worker processes (forkserver, Ray, subprocesses) import ``tests.tournament_agents``."""
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    parts = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if str(REPO) not in parts:
+        os.environ["PYTHONPATH"] = os.pathsep.join([str(REPO), *parts])
+
+
+class Scripted(Agent):
+    """Random legal moves from its seed; ``behave(state, move)`` may misbehave on move ``after``."""
+
+    def __init__(self, after: int = 0, delay: float = 0.0) -> None:
+        self.after = after
+        self.delay = delay
+        self.rng = np.random.default_rng(0)
+        self.moves = 0
+
+    def reset(self) -> None:
+        self.moves = 0
+
+    def seed(self, seed) -> None:
+        self.rng = np.random.default_rng(seed)
+
+    def step(self, state) -> int:
+        if self.delay:
+            time.sleep(self.delay)
+        self.moves += 1
+        actions = state.legal_actions()
+        move = actions[int(self.rng.integers(len(actions)))]
+        return self.behave(state, move) if self.moves > self.after else move
+
+    def behave(self, state, move) -> int:
+        return move
+
+
+class Raiser(Scripted):
+    def behave(self, state, move):
+        raise RuntimeError("deliberate failure")
+
+
+class Illegal(Scripted):
+    def behave(self, state, move):
+        return state.history[-1] if state.history else -1  # an occupied cell, or off the board
+
+
+class Sleeper(Scripted):
+    def __init__(self, after: int = 0, seconds: float = 30.0) -> None:
+        super().__init__(after)
+        self.seconds = seconds
+
+    def behave(self, state, move):
+        time.sleep(self.seconds)
+        return move
+
+
+class Dier(Scripted):
+    """Kills its worker process (like a segfault in native code)."""
+
+    def behave(self, state, move):
+        os._exit(3)
+
+
+class DieOnce(Scripted):
+    """Kills its worker the first time it plays on brick layout ``layout``, then plays normally."""
+
+    def __init__(self, marker: str = "", layout: str = "D4") -> None:
+        super().__init__(0)
+        self.marker = Path(marker)
+        self.layout = layout
+
+    def behave(self, state, move):
+        from bttt.layouts import layout_name
+
+        if layout_name(state.rules.bricks) == self.layout and not self.marker.exists():
+            self.marker.write_text("died once")
+            os._exit(4)
+        return move
+
+
+class Trained(Scripted):
+    """A random mover that declares training cells (like an AlphaZero checkpoint)."""
+
+    def __init__(self, cells: str = "D4") -> None:
+        super().__init__(0)
+        from bttt.cells import parse_cells
+
+        self.training_cells = parse_cells(cells.replace("+", ","))
+
+
+def raiser(after: int = 0) -> Agent:
+    return Raiser(after)
+
+
+def illegal(after: int = 0) -> Agent:
+    return Illegal(after)
+
+
+def sleeper(after: int = 0, seconds: float = 30.0) -> Agent:
+    return Sleeper(after, seconds)
+
+
+def dier(after: int = 0) -> Agent:
+    return Dier(after)
+
+
+def die_once(marker: str = "", layout: str = "D4") -> Agent:
+    return DieOnce(marker, layout)
+
+
+def slow(delay: float = 0.01) -> Agent:
+    return Scripted(0, delay)
+
+
+def trained(cells: str = "D4") -> Agent:
+    return Trained(cells)
