@@ -77,23 +77,37 @@ class BoardPlanes:
     cheaper than rebuilding the planes from the bitboards at every observation.
     """
 
-    __slots__ = ("rows", "cols", "planes", "_flat", "mask")
+    __slots__ = ("rows", "cols", "planes", "_flat", "mask", "_start")
 
     def __init__(self, rows: int, cols: int) -> None:
         self.rows, self.cols = rows, cols
         self.planes = np.zeros((2, rows, cols, 3), dtype=np.int8)
         self._flat = self.planes.reshape(2, rows * cols * 3)
         self.mask = np.zeros(rows * cols, dtype=np.int8)
+        self._start: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = {}  # empty boards per layout
 
     def reset(self, state: GameState) -> None:
         """Rebuild everything from ``state`` (any position, not only an empty board)."""
+        if not state.history:
+            start = self._start.get(state.rules.bricks)
+            if start is None:
+                start = self._start[state.rules.bricks] = self._build(state)
+            self.planes[:] = start[0]
+            self.mask[:] = start[1]
+            return
+        planes, mask = self._build(state)
+        self.planes[:] = planes
+        self.mask[:] = mask
+
+    def _build(self, state: GameState) -> tuple[np.ndarray, np.ndarray]:
         board = state.board()
+        planes = np.zeros_like(self.planes)
         for player in (1, 2):
-            view = self.planes[player - 1]
+            view = planes[player - 1]
             view[..., OWN] = board == player
             view[..., OPP] = board == 3 - player
             view[..., BRICK] = board == 3
-        self.mask[:] = state.legal_mask()
+        return planes, state.legal_mask().astype(np.int8)
 
     def play(self, cell: int, player: int, terminal: bool) -> None:
         """Record ``player``'s stone on ``cell``."""

@@ -119,6 +119,8 @@ class raw_env(AECEnv, EzPickle):  # noqa: N801 - PettingZoo's naming convention
         self._np_random: np.random.Generator | None = None
         self._np_random_seed: int | None = None
         self._rules_cache: dict[tuple[int, ...], Rules] = {}
+        self._info_cache: dict[tuple[int, ...], dict[str, Any]] = {}
+        self._agent_selector = AgentSelector(self.possible_agents)
         self.game = GameState(self.base_rules)
         self._start_episode(self.base_rules)
 
@@ -152,9 +154,11 @@ class raw_env(AECEnv, EzPickle):  # noqa: N801 - PettingZoo's naming convention
         self._cumulative_rewards = dict.fromkeys(self.agents, 0)
         self.terminations = dict.fromkeys(self.agents, False)
         self.truncations = dict.fromkeys(self.agents, False)
-        info = brick_info(rules)
-        self.infos = {a: dict(info) for a in self.agents}
-        self._agent_selector = AgentSelector(self.agents)
+        info = self._info_cache.get(rules.bricks)
+        if info is None:
+            info = self._info_cache[rules.bricks] = brick_info(rules)
+        self.infos = {a: {k: list(v) if isinstance(v, list) else v for k, v in info.items()} for a in self.agents}
+        self._agent_selector.reinit(self.agents)
         self.agent_selection = self._agent_selector.reset()
 
     def observe(self, agent: str) -> dict[str, np.ndarray]:

@@ -122,10 +122,20 @@ class Rules:
         """
         return _windows(self.rows, self.cols, self.win_length)
 
-    @property
+    @cached_property
     def tables(self) -> Tables:
         """Lookup tables for the numba core, built once per variant and shared (do not modify)."""
         return _tables(self.rows, self.cols, self.win_length, self.bricks)
+
+    @cached_property
+    def cell_win_masks(self) -> tuple[tuple[int, ...], ...]:
+        """For each cell, the live windows through it as Python-int bitmasks.
+
+        The same windows as :attr:`tables` (``win_masks`` via ``cell_ptr``/``cell_wins``),
+        for the Python-level :class:`~bttt.state.GameState`, where testing a few ints
+        is cheaper than a call into the numba core.
+        """
+        return _cell_win_masks(self.rows, self.cols, self.win_length, self.bricks)
 
     def describe(self) -> str:
         bricks = ",".join(self.name(c) for c in self.bricks) or "none"
@@ -160,3 +170,12 @@ def _tables(rows: int, cols: int, k: int, bricks: tuple[int, ...]) -> Tables:
     ptr[1:] = np.cumsum([len(p) for p in per_cell])
     wins = np.array([i for p in per_cell for i in p], dtype=np.int32)
     return Tables(masks, ptr, wins, bit)
+
+
+@cache
+def _cell_win_masks(rows: int, cols: int, k: int, bricks: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
+    t = _tables(rows, cols, k, bricks)
+    return tuple(
+        tuple(int(t.win_masks[t.cell_wins[j]]) for j in range(t.cell_ptr[c], t.cell_ptr[c + 1]))
+        for c in range(rows * cols)
+    )

@@ -113,11 +113,15 @@ class GameState:
         else:
             self.p2 |= bit
             stones = self.p2
-        tables = rules.tables
-        self._status = _core.status_after(
-            np.uint64(stones), np.uint64(occupied | bit), action, self.to_move,
-            np.uint64(rules.full_mask), tables.win_masks, tables.cell_ptr, tables.cell_wins,
-        )
+        # The win test over the few windows through ``action`` (the same live windows
+        # as the numba core's tables): cheaper in Python than a call into numba here.
+        for mask in rules.cell_win_masks[action]:
+            if stones & mask == mask:
+                self._status = _core.P1_WIN if self.to_move == 1 else _core.P2_WIN
+                break
+        else:
+            if not rules.full_mask & ~(occupied | bit):
+                self._status = _core.DRAW
         self.history.append(action)
         self.to_move = 3 - self.to_move
 

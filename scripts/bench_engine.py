@@ -1,0 +1,183 @@
+#!/usr/bin/env python
+"""Engine throughput: numba random playouts, and the PettingZoo env beside PettingZoo's own games.
+
+Usage::
+
+    python scripts/bench_engine.py                 # about 30 s
+    python scripts/bench_engine.py --seconds 1 --repeats 3 --playouts 100000
+
+Prints two tables, each with the baseline and the ratio:
+
+1. random playouts through ``bttt._core.random_playouts`` on one thread (moves/s)
+   against the 10 M moves/s target, with a pure-Python ``GameState`` loop for scale;
+2. ``bttt.env()`` (wrapped like PettingZoo's classic games) playing uniformly random
+   legal moves against ``tictactoe_v3.env()`` and ``connect_four_v3.env()`` with the
+   same loop and wrappers (turns/s; the median of interleaved repeats), plus the
+   Gymnasium env's steps/s. PettingZoo's games need ``pygame`` (``pip install pygame``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import subprocess
+import time
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+
+from bttt import GameState, Rules, _core
+
+TARGET_MOVES_PER_S = 10_000_000
+
+
+def machine() -> str:
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
+        model = next(line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("Model name"))
+    except (OSError, subprocess.CalledProcessError, StopIteration):
+        model = platform.processor() or "unknown CPU"
+    import os
+
+    return f"{model}, {os.cpu_count()} logical CPUs, Python {platform.python_version()}"
+
+
+# ------------------------------------------------------------------ playouts
+def bench_numba_playouts(n_games: int, repeats: int) -> float:
+    rules = Rules()
+    t = rules.tables
+    args = (np.uint64(0), np.uint64(0), 1, np.uint64(rules.full_mask), t.win_masks, t.cell_ptr, t.cell_wins)
+    _core.random_playouts(*args, _core.make_rng(0), 10)  # compile / load the cache
+    best = 0.0
+    for r in range(repeats):
+        start = time.perf_counter()
+        counts = _core.random_playouts(*args, _core.make_rng(r + 1), n_games)
+        best = max(best, counts[4] / (time.perf_counter() - start))
+    return best
+
+
+def bench_python_playouts(seconds: float) -> float:
+    rules = Rules()
+    rng = np.random.default_rng(0)
+    moves = 0
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        state = GameState(rules)
+        while not state.is_terminal():
+            legal = state.legal_actions()
+            state.apply_action(legal[int(rng.integers(len(legal)))])
+            moves += 1
+    return moves / (time.perf_counter() - start)
+
+
+# ------------------------------------------------------------------ AEC envs
+def aec_turns_per_s(env, seconds: float, seed: int) -> tuple[float, float]:
+    """Random legal moves through the wrapped AEC API; (turns/s, games/s)."""
+    rng = np.random.default_rng(seed)
+    moves = games = 0
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        env.reset(seed=seed if games == 0 else None)  # seed once, as a training loop would
+        games += 1
+        for _agent in env.agent_iter():
+            obs, _reward, terminated, truncated, _info = env.last()
+            if terminated or truncated:
+                action = None
+            else:
+                legal = np.flatnonzero(obs["action_mask"])
+                action = int(legal[rng.integers(len(legal))])
+                moves += 1
+            env.step(action)
+    elapsed = time.perf_counter() - start
+    return moves / elapsed, games / elapsed
+
+
+def gym_steps_per_s(seconds: float, seed: int) -> tuple[float, float]:
+    from bttt.gymnasium_env import BrickTicTacToeEnv
+
+    env = BrickTicTacToeEnv()
+    rng = np.random.default_rng(seed)
+    steps = games = 0
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        env.reset(seed=seed if games == 0 else None)
+        games += 1
+        done = False
+        while not done:
+            legal = np.flatnonzero(env.action_masks())
+            _obs, _r, done, _t, _info = env.step(int(legal[rng.integers(len(legal))]))
+            steps += 1
+    elapsed = time.perf_counter() - start
+    return steps / elapsed, games / elapsed
+
+
+def aec_constructors() -> dict[str, Callable]:
+    import bttt
+
+    out: dict[str, Callable] = {}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            from pettingzoo.classic import connect_four_v3, tictactoe_v3
+        out["tictactoe_v3 (3x3)"] = tictactoe_v3.env
+        out["connect_four_v3 (6x7)"] = connect_four_v3.env
+    except ImportError as err:  # pygame missing
+        print(f"note: PettingZoo's classic games are unavailable ({err}); pip install pygame to compare")
+    out["bttt env() (7x7, D4)"] = bttt.env
+    out["bttt env(bricks='random')"] = lambda: bttt.env(bricks="random")
+    return out
+
+
+def table(title: str, header: tuple[str, ...], rows: list[tuple]) -> None:
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
+    print(f"\n{title}")
+    print("  ".join(str(h).ljust(w) for h, w in zip(header, widths, strict=True)))
+    print("  ".join("-" * w for w in widths))
+    for row in rows:
+        print("  ".join(str(x).rjust(w) if i else str(x).ljust(w) for i, (x, w) in enumerate(zip(row, widths, strict=True))))
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--playouts", type=int, default=200_000, help="games per numba playout run (default 200000)")
+    p.add_argument("--seconds", type=float, default=2.0, help="seconds per env measurement (default 2)")
+    p.add_argument("--repeats", type=int, default=3, help="interleaved repeats, the median is reported (default 3)")
+    args = p.parse_args()
+    print(f"machine: {machine()}")
+
+    numba_rate = bench_numba_playouts(args.playouts, args.repeats)
+    python_rate = bench_python_playouts(min(args.seconds, 2.0))
+    table(
+        "Random playouts on one thread, 7x7 with a brick on D4 (moves per second)",
+        ("engine", "moves/s", "vs 10M target", "vs GameState loop"),
+        [
+            ("numba _core.random_playouts", f"{numba_rate:,.0f}", f"{numba_rate / TARGET_MOVES_PER_S:.2f}x",
+             f"{numba_rate / python_rate:.0f}x"),
+            ("python GameState loop", f"{python_rate:,.0f}", f"{python_rate / TARGET_MOVES_PER_S:.3f}x", "1x"),
+        ],
+    )
+
+    envs = aec_constructors()
+    results: dict[str, list[tuple[float, float]]] = {name: [] for name in envs}
+    for _ in range(max(args.repeats, 1)):
+        for name, make in envs.items():  # interleaved so background load hits every env alike
+            results[name].append(aec_turns_per_s(make(), args.seconds, seed=0))
+    med = {name: (statistics.median(r[0] for r in rs), statistics.median(r[1] for r in rs)) for name, rs in results.items()}
+    base_name = "tictactoe_v3 (3x3)" if "tictactoe_v3 (3x3)" in med else "bttt env() (7x7, D4)"
+    base = med[base_name][0]
+    rows = [(name, f"{t:,.0f}", f"{g:,.0f}", f"{t / base:.2f}x") for name, (t, g) in med.items()]
+    gym_rate, gym_games = gym_steps_per_s(args.seconds, seed=0)
+    rows.append(("bttt Gymnasium env (learner steps)", f"{gym_rate:,.0f}", f"{gym_games:,.0f}", "-"))
+    table(
+        f"PettingZoo AEC envs with TerminateIllegal+AssertOutOfBounds+OrderEnforcing wrappers, "
+        f"random legal moves (median of {args.repeats} x {args.seconds:g} s)",
+        ("environment", "turns/s", "games/s", f"vs {base_name.split()[0]}"),
+        rows,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
