@@ -50,7 +50,7 @@ class WarmupDecayLR(LRScheduler):
         w, n = self.warmup_steps, self.total_steps
         if t < w:
             return self.max_lr * (t + 1) / w
-        frac = min(1.0, (t - w + 1) / max(1, n - w))
+        frac = min(1.0, (t - w + 1) / (n - w + 1))  # reaches final_lr just after the last step
         return self.max_lr + (self.final_lr - self.max_lr) * frac
 
     def get_lr(self) -> list[float]:
