@@ -103,7 +103,9 @@ class GameState:
         rules = self.rules
         if type(action) is not int:
             action = self._coerce_action(action)
-        bit = 1 << action if action >= 0 else 0
+        if not 0 <= action < rules.n_cells:
+            self._raise_illegal(action)
+        bit = 1 << action
         occupied = self.p1 | self.p2
         if self._status != _core.ONGOING or not (rules.full_mask & ~occupied & bit):
             self._raise_illegal(action)
