@@ -171,19 +171,19 @@ def _parse_params(spec: str, text: str) -> dict[str, str]:
 def make_agent(spec: str, seed: int | None = None) -> Agent:
     """Build the agent a spec names and seed it."""
     name, _ = parse_spec(spec.partition(":")[0] if isinstance(spec, str) else spec)
-    if "." in name and ":" in spec:
+    if _is_plugin_spec(spec, name):
         agent = _make_plugin(spec)
     else:
         entry = get_entry(name)
         raw = parse_spec(spec)[1]
+        if not entry.params and raw:
+            raise AgentSpecError(f"{name} takes no parameters, got {', '.join(raw)}")
         values = {p.name: p.default for p in entry.params}
         if "preset" in raw and entry.presets:
             chosen = entry.param("preset").convert(name, raw["preset"])
             values.update(entry.presets.get(chosen, {}))
         for key, text in raw.items():
             values[key] = entry.param(key).convert(name, text)
-        if not entry.params and raw:
-            raise AgentSpecError(f"{name} takes no parameters, got {', '.join(raw)}")
         agent = as_agent(entry.factory(**values))
         if entry.params:
             agent.name = entry.canonical_name(values)
@@ -192,6 +192,17 @@ def make_agent(spec: str, seed: int | None = None) -> Agent:
     if seed is not None and hasattr(agent, "seed"):
         agent.seed(seed)
     return agent
+
+
+def _is_plugin_spec(spec: str, name: str) -> bool:
+    """``package.module:factory[:k=v]``, or ``module:factory`` naming no registered agent."""
+    if ":" not in spec:
+        return False
+    if "." in name:
+        return True
+    _load_all()
+    factory = spec.partition(":")[2].partition(":")[0].strip()
+    return name not in _REGISTRY and factory.isidentifier()
 
 
 def _make_plugin(spec: str) -> Agent:

@@ -55,3 +55,46 @@ def test_paper_depth3_is_exact_minimax():
     values = agent.root_values(state)
     for move, v in values.items():
         assert v == pytest.approx(brute(state.child(move), 2), rel=1e-12, abs=1e-15)
+
+
+def _self_play(spec: str, seed: int) -> list[int]:
+    a, b = make_agent(spec, seed=seed), make_agent(spec, seed=seed + 1)
+    state = GameState(Rules(bricks="C3"))
+    while not state.is_terminal():
+        state.apply_action((a if state.to_move == 1 else b).step(state.clone()))
+    return state.history
+
+
+@pytest.mark.parametrize("spec", ["minimax:preset=paper", "minimax:depth=3"])
+def test_seeded_choices_repeat(spec):
+    assert _self_play(spec, 5) == _self_play(spec, 5)
+
+
+def test_fast_search_prefers_the_quickest_win():
+    # O can win at once on A4 (A1-A3) or set up other wins; the value must say "win in 1".
+    from agents.minimax_core import WIN
+
+    state = GameState.from_moves(Rules(bricks="D4"), "A1,G7,A2,F7,A3,G1")
+    agent = MinimaxAgent(depth=5, seed=0)
+    move, value, _, _ = agent.search(state)
+    assert state.rules.name(move) == "A4" and value == WIN - 1
+
+
+def test_fast_search_delays_a_forced_loss():
+    # X faces two open threats by O (A4 and D1): lost, but the search plays on and reports a loss in 2.
+    from agents.minimax_core import WIN
+
+    state = GameState.from_moves(Rules(bricks="G7"), "A1,G2,A2,G5,A3,E7,B1,F4,C1")
+    agent = MinimaxAgent(depth=4, seed=0)
+    move, value, _, _ = agent.search(state)
+    assert value == -(WIN - 2)
+    assert move in state.legal_actions()
+
+
+def test_time_budget_deepens_until_time_runs_out():
+    state = GameState(Rules(bricks="D4"))
+    agent = make_agent("minimax:depth=30,time=0.2", seed=0)
+    agent.step(state)
+    info = agent.last_info
+    assert 3 <= info["depth"] < 30
+    assert info["seconds"] < 1.5
