@@ -21,6 +21,20 @@ _STATUS_WINNER = {_core.ONGOING: 0, _core.P1_WIN: 1, _core.P2_WIN: 2, _core.DRAW
 _SERIAL_RE = re.compile(r"^(\d)x(\d)k(\d) b:([^ ]*) m:([^ ]*)$")
 
 
+def _bits(x: int, n: int) -> np.ndarray:
+    """uint8 array of the low ``n`` bits of ``x`` (bit ``c`` at index ``c``), a fresh array."""
+    return np.unpackbits(np.frombuffer(x.to_bytes(8, "little"), dtype=np.uint8), count=n, bitorder="little")
+
+
+def _planes(a: int, b: int, c: int, n: int) -> np.ndarray:
+    """uint8 array (3, n): the low ``n`` bits of ``a``, ``b`` and ``c`` (one unpack for all three)."""
+    raw = (a | b << 64 | c << 128).to_bytes(24, "little")
+    return np.unpackbits(np.frombuffer(raw, dtype=np.uint8), bitorder="little").reshape(3, 64)[:, :n]
+
+
+_CODES = np.array([P1, P2, BRICK], dtype=np.uint8)  # board() = codes @ bit planes
+
+
 class GameState:
     """A position plus its history.
 
@@ -56,19 +70,11 @@ class GameState:
 
     def legal_actions(self) -> list[int]:
         """Legal moves in ascending cell order (empty once the game is over)."""
-        free = self.empty_mask
-        out = []
-        while free:
-            low = free & -free
-            out.append(low.bit_length() - 1)
-            free ^= low
-        return out
+        return np.flatnonzero(_bits(self.empty_mask, self.rules.n_cells)).tolist()
 
     def legal_mask(self) -> np.ndarray:
         """Boolean array over all cells, True where a move is legal."""
-        mask = np.zeros(self.rules.n_cells, dtype=bool)
-        mask[self.legal_actions()] = True
-        return mask
+        return _bits(self.empty_mask, self.rules.n_cells).view(bool)
 
     def is_legal(self, action: int) -> bool:
         return 0 <= action < self.rules.n_cells and bool(self.empty_mask >> action & 1)
@@ -164,19 +170,16 @@ class GameState:
     # ---------------------------------------------------------- conversions
     def board(self) -> np.ndarray:
         """int8 array (rows, cols): 0 empty, 1 O, 2 X, 3 brick."""
-        n = self.rules.n_cells
-        bits = np.arange(n, dtype=np.uint64)
-        cells = np.zeros(n, dtype=np.int8)
-        cells[(np.uint64(self.p1) >> bits) & np.uint64(1) == 1] = P1
-        cells[(np.uint64(self.p2) >> bits) & np.uint64(1) == 1] = P2
-        cells[list(self.rules.bricks)] = BRICK
-        return cells.reshape(self.rules.rows, self.rules.cols)
+        r = self.rules
+        cells = _CODES @ _planes(self.p1, self.p2, r.brick_mask, r.n_cells)
+        return cells.view(np.int8).reshape(r.rows, r.cols)
 
     def observation(self) -> np.ndarray:
         """float32 planes (3, rows, cols) for the side to move: own stones, opponent stones, bricks."""
-        b = self.board()
-        own, opp = (P1, P2) if self.to_move == 1 else (P2, P1)
-        return np.stack([b == own, b == opp, b == BRICK]).astype(np.float32)
+        r = self.rules
+        own, opp = (self.p1, self.p2) if self.to_move == 1 else (self.p2, self.p1)
+        planes = _planes(own, opp, r.brick_mask, r.n_cells).astype(np.float32)
+        return planes.reshape(3, r.rows, r.cols)
 
     def serialize(self) -> str:
         """Compact text that :meth:`deserialize` turns back into an equal state."""
