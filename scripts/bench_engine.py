@@ -13,7 +13,9 @@ Prints two tables, each with the baseline and the ratio:
 2. ``bttt.env()`` (wrapped like PettingZoo's classic games) playing uniformly random
    legal moves against ``tictactoe_v3.env()`` and ``connect_four_v3.env()`` with the
    same loop and wrappers (turns/s; the median of interleaved repeats), plus the
-   Gymnasium env's steps/s. PettingZoo's games need ``pygame`` (``pip install pygame``).
+   Gymnasium env's steps/s;
+3. GameState's per-call costs against its first implementation (kept in this
+   script as the baseline). PettingZoo's games need ``pygame`` (``pip install pygame``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from collections.abc import Callable
 import numpy as np
 
 from bttt import GameState, Rules, _core
+from bttt.cells import parse_cell
+from bttt.errors import IllegalMoveError
 
 TARGET_MOVES_PER_S = 10_000_000
 
@@ -70,6 +74,117 @@ def bench_python_playouts(seconds: float) -> float:
             state.apply_action(legal[int(rng.integers(len(legal)))])
             moves += 1
     return moves / (time.perf_counter() - start)
+
+
+# --------------------------------------------- GameState vs its first version
+# The first implementations (commit f711c2d), kept here verbatim as the baseline.
+def old_apply_action(state: GameState, action) -> None:
+    rules = state.rules
+    if isinstance(action, str):
+        action = parse_cell(action, rules.rows, rules.cols)
+    if not isinstance(action, int | np.integer) or isinstance(action, bool):
+        raise IllegalMoveError(f"a move is a cell index or name, got {action!r}")
+    action = int(action)
+    if not 0 <= action < rules.n_cells:
+        raise IllegalMoveError(f"move {action} is off the board (cells are 0..{rules.n_cells - 1})")
+    name = rules.name(action)
+    if state._status != _core.ONGOING:
+        raise IllegalMoveError(f"move {name}: the game is already over")
+    bit = 1 << action
+    if rules.brick_mask & bit:
+        raise IllegalMoveError(f"move {name}: a brick stands on that cell")
+    if (state.p1 | state.p2) & bit:
+        owner = "O" if state.p1 & bit else "X"
+        raise IllegalMoveError(f"move {name}: the cell is already taken by {owner}")
+    tables = rules.tables
+    if state.to_move == 1:
+        state.p1 |= bit
+        stones = state.p1
+    else:
+        state.p2 |= bit
+        stones = state.p2
+    state._status = _core.status_after(
+        np.uint64(stones), np.uint64(state.p1 | state.p2), action, state.to_move,
+        np.uint64(rules.full_mask), tables.win_masks, tables.cell_ptr, tables.cell_wins,
+    )
+    state.history.append(action)
+    state.to_move = 3 - state.to_move
+
+
+def old_legal_actions(state: GameState) -> list[int]:
+    free = state.empty_mask
+    out = []
+    while free:
+        low = free & -free
+        out.append(low.bit_length() - 1)
+        free ^= low
+    return out
+
+
+def old_legal_mask(state: GameState) -> np.ndarray:
+    mask = np.zeros(state.rules.n_cells, dtype=bool)
+    mask[old_legal_actions(state)] = True
+    return mask
+
+
+def old_board(state: GameState) -> np.ndarray:
+    n = state.rules.n_cells
+    bits = np.arange(n, dtype=np.uint64)
+    cells = np.zeros(n, dtype=np.int8)
+    cells[(np.uint64(state.p1) >> bits) & np.uint64(1) == 1] = 1
+    cells[(np.uint64(state.p2) >> bits) & np.uint64(1) == 1] = 2
+    cells[list(state.rules.bricks)] = 3
+    return cells.reshape(state.rules.rows, state.rules.cols)
+
+
+def old_observation(state: GameState) -> np.ndarray:
+    b = old_board(state)
+    own, opp = (1, 2) if state.to_move == 1 else (2, 1)
+    return np.stack([b == own, b == opp, b == 3]).astype(np.float32)
+
+
+def bench_state_calls(n_games: int) -> list[tuple]:
+    """Mean microseconds per call over every position of ``n_games`` seeded random games."""
+    rules = Rules()
+    rng = np.random.default_rng(0)
+    games, positions = [], []
+    for _ in range(n_games):
+        state = GameState(rules)
+        while not state.is_terminal():
+            positions.append(state.clone())
+            legal = state.legal_actions()
+            state.apply_action(legal[int(rng.integers(len(legal)))])
+        games.append(state.history)
+    for pos in positions[:50]:  # same answers before timing anything
+        assert np.array_equal(old_observation(pos), pos.observation())
+        assert np.array_equal(old_board(pos), pos.board()) and old_legal_actions(pos) == pos.legal_actions()
+
+    def per_position(fn) -> float:
+        start = time.perf_counter()
+        for pos in positions:
+            fn(pos)
+        return (time.perf_counter() - start) / len(positions) * 1e6
+
+    def per_move(apply) -> float:
+        start = time.perf_counter()
+        for moves in games:
+            state = GameState(rules)
+            for m in moves:
+                apply(state, m)
+        return (time.perf_counter() - start) / len(positions) * 1e6
+
+    rows = []
+    for name, old, new in (
+        ("apply_action (per move)", lambda: per_move(old_apply_action), lambda: per_move(GameState.apply_action)),
+        ("observation()", lambda: per_position(old_observation), lambda: per_position(GameState.observation)),
+        ("board()", lambda: per_position(old_board), lambda: per_position(GameState.board)),
+        ("legal_actions()", lambda: per_position(old_legal_actions), lambda: per_position(GameState.legal_actions)),
+        ("legal_mask()", lambda: per_position(old_legal_mask), lambda: per_position(GameState.legal_mask)),
+    ):
+        old_us = min(old() for _ in range(3))
+        new_us = min(new() for _ in range(3))
+        rows.append((name, f"{old_us:.2f}", f"{new_us:.2f}", f"{old_us / new_us:.2f}x"))
+    return rows
 
 
 # ------------------------------------------------------------------ AEC envs
@@ -157,6 +272,12 @@ def main() -> int:
              f"{numba_rate / python_rate:.0f}x"),
             ("python GameState loop", f"{python_rate:,.0f}", f"{python_rate / TARGET_MOVES_PER_S:.3f}x", "1x"),
         ],
+    )
+
+    table(
+        "GameState calls, mean over every position of 200 seeded random games (microseconds per call)",
+        ("call", "first version", "now", "speed-up"),
+        bench_state_calls(200),
     )
 
     envs = aec_constructors()
