@@ -55,12 +55,13 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     workers: int = 1
+    threads: int = 1  # torch threads in the learner; more than 1 on a busy CPU can be 10-100x slower (OpenMP spin)
 
     def __post_init__(self) -> None:
         check_mode(self.augment)
         self.distribution()  # validates the spec
         positive = ("iterations", "games_per_iteration", "parallel_games", "replay_capacity", "batch_size",
-                    "workers")
+                    "workers", "threads")
         for name in positive:
             if getattr(self, name) < 1 and not (name == "iterations" and self.iterations == 0):
                 raise BtttError(f"--{name.replace('_', '-')}={getattr(self, name)}: must be at least 1")

@@ -54,12 +54,13 @@ def eval_layouts(cfg: TrainConfig) -> list[EvalLayout]:
 
 
 def play_match(evaluate: Evaluate, search: SearchConfig, opponent: str, layouts: list[EvalLayout],
-               games_per_colour: int, rows: int, cols: int, win_length: int, seed: int) -> list[dict]:
-    """Play the network against ``opponent`` on every layout, both colours; one result row per game."""
+               games_per_colour: int, rows: int, cols: int, win_length: int, seed: int,
+               colours: tuple[int, ...] = (1, 2)) -> list[dict]:
+    """Play the network against ``opponent`` on every layout in each of ``colours``; one row per game."""
     base = Rules(rows, cols, win_length, None)
     games = []
     for li, _el in enumerate(layouts):
-        for colour in (1, 2):
+        for colour in colours:
             for g in range(games_per_colour):
                 games.append((li, colour, g))
     if not games:

@@ -91,7 +91,7 @@ def _tensorboard(out: Path):
 
 def check_resume_config(saved: dict, given: dict, path: Path) -> None:
     """Refuse to resume when the command line asks for a different run than the checkpoint holds."""
-    free = {"iterations", "workers", "device", "eval_every", "eval_games", "eval_opponents", "eval_novel",
+    free = {"iterations", "workers", "threads", "device", "eval_every", "eval_games", "eval_opponents", "eval_novel",
             "eval_simulations"}
     clash = [f"--{k.replace('_', '-')} {given[k]!r} (checkpoint: {saved.get(k)!r})"
              for k in sorted(given) if k not in free and saved.get(k) != given[k]]
@@ -122,6 +122,7 @@ def train(cfg: TrainConfig, out: str | Path, resume: Checkpoint | None = None, s
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     device = resolve_device(cfg.device)
+    torch.set_num_threads(cfg.threads)
     dist = cfg.distribution()
     transforms = allowed_transforms(dist, cfg.augment)
     training_cells = augmented_cells(dist, cfg.augment)

@@ -1,0 +1,141 @@
+"""Self-play training: replay buffer, self-play records, the train command end to end, resume and refusals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from agents.alphazero.checkpoint import load_checkpoint
+from agents.alphazero.config import TrainConfig
+from agents.alphazero.dataset import DatasetError, load_dataset
+from agents.alphazero.replay import ReplayBuffer
+from agents.alphazero.search import uniform_evaluate
+from agents.alphazero.selfplay import play_games
+from bttt.cli import main
+from bttt.errors import BtttError
+
+TINY_RUN = ["--net", "tiny", "--games-per-iteration", "6", "--parallel-games", "6", "--simulations", "6",
+            "--train-steps", "3", "--min-replay", "8", "--batch-size", "16", "--eval-every", "2",
+            "--eval-games", "1", "--eval-opponents", "random", "--eval-novel", "1", "--eval-simulations", "4",
+            "--no-progress", "--seed", "5"]
+
+
+def test_replay_buffer_ring_and_state_dict():
+    buf = ReplayBuffer(5, 3, 3)
+    for start in (0, 3, 6):
+        n = 3
+        buf.add(np.zeros((n, 3, 3, 3), np.uint8) + np.arange(start, start + n)[:, None, None, None],
+                np.ones((n, 9), bool), np.full((n, 9), 1 / 9, np.float32),
+                np.arange(start, start + n, dtype=np.float32), np.zeros(n, np.int16))
+    assert len(buf) == 5 and buf.total_added == 9
+    assert buf.contents()["value"].tolist() == [4, 5, 6, 7, 8]  # the newest five, oldest first
+    again = ReplayBuffer.from_state_dict(buf.state_dict())
+    for k, v in buf.contents().items():
+        np.testing.assert_array_equal(again.contents()[k], v)
+    planes, masks, policy, value = again.sample(32, np.random.default_rng(0))
+    assert planes.dtype == np.float32 and set(value.tolist()) <= {4, 5, 6, 7, 8}
+    np.testing.assert_array_equal(planes[:, 0, 0, 0], value)  # rows stay aligned
+
+
+def test_selfplay_records_every_position_with_the_movers_outcome():
+    cfg = TrainConfig(bricks="D3,D4", simulations=8, parallel_games=3, temperature_moves=4)
+    res = play_games(uniform_evaluate, cfg, n_games=5, seed=1)
+    assert res.games == 5 and res.p1_wins + res.p2_wins + res.draws == 5
+    assert res.positions == res.plies
+    np.testing.assert_allclose(res.policy.sum(axis=1), 1.0, rtol=1e-6)
+    assert np.all(res.policy[~res.masks] == 0)
+    assert set(np.unique(res.value)) <= {-1.0, 0.0, 1.0}
+    assert set(res.layout.tolist()) <= {0, 1}
+    # brick plane matches the recorded layout (D3 = 23, D4 = 24)
+    brick_cells = res.planes[:, 2].reshape(len(res.planes), -1).argmax(axis=1)
+    np.testing.assert_array_equal(brick_cells, np.where(res.layout == 0, 23, 24))
+    # player to move alternates, so consecutive positions of a decisive game alternate outcomes
+    again = play_games(uniform_evaluate, cfg, n_games=5, seed=1)
+    np.testing.assert_array_equal(again.policy, res.policy)  # fully determined by the seed
+
+
+def test_config_validation_and_opponent_parsing():
+    cfg = TrainConfig(eval_opponents="random,mcts:preset=paper,iterations=50")
+    assert cfg.opponents() == ["random", "mcts:preset=paper,iterations=50"]
+    assert TrainConfig(eval_opponents="a;b:x=1,y=2").opponents() == ["a", "b:x=1,y=2"]
+    assert TrainConfig.from_dict(cfg.to_dict()) == cfg
+    with pytest.raises(BtttError, match="simulations"):
+        TrainConfig(simulations=0)
+    with pytest.raises(BtttError):
+        TrainConfig(bricks="Z9")
+    with pytest.raises(BtttError, match="augment"):
+        TrainConfig(augment="rot")
+
+
+def _weights(path):
+    return load_checkpoint(path).state_dict
+
+
+def test_train_resume_matches_an_uninterrupted_run(tmp_path, capsys):
+    straight, split = tmp_path / "straight", tmp_path / "split"
+    assert main(["train", "--out", str(straight), "--iterations", "3", *TINY_RUN]) == 0
+    assert main(["train", "--out", str(split), "--iterations", "2", *TINY_RUN]) == 0
+    first = load_checkpoint(split / "checkpoint.pt")
+    assert first.progress["iteration"] == 2 and first.progress["games"] == 12
+    assert main(["train", "--resume", str(split / "checkpoint.pt"), "--iterations", "3", "--no-progress",
+                 "--export-dataset", str(tmp_path / "data.npz")]) == 0
+    a, b = load_checkpoint(straight / "checkpoint.pt"), load_checkpoint(split / "checkpoint.pt")
+    for key in ("iteration", "games", "positions", "steps"):
+        assert a.progress[key] == b.progress[key]
+    assert a.progress["iteration"] == 3 and a.progress["steps"] == 9
+    for k, v in a.state_dict.items():
+        torch.testing.assert_close(b.state_dict[k], v, rtol=0, atol=0)
+    assert b.training_bricks == "D4" and b.train_config["net"] == "tiny"
+    assert b.extra["provenance"]["resumed"][0]["at_iteration"] == 2
+    # logs: one metrics row per iteration, evaluation rows at iteration 2 only
+    metrics = (split / "metrics.csv").read_text().strip().splitlines()
+    assert len(metrics) == 4 and metrics[0].startswith("iteration,")
+    evals = (split / "eval.csv").read_text().strip().splitlines()
+    assert {line.split(",")[3] for line in evals[1:]} == {"train", "novel"}
+    # the exported dataset is the replay buffer
+    data = load_dataset(tmp_path / "data.npz")
+    n = b.progress["positions"]
+    assert data["planes"].shape == (n, 3, 7, 7) and data["policy"].shape == (n, 49)
+    np.testing.assert_allclose(data["policy"].sum(axis=1), 1.0, rtol=1e-5)
+    assert data["layouts"].tolist() == ["D4"] and np.all(data["planes"][:, 2, 3, 3] == 1)
+    # final.pt is small and playable but not resumable
+    final = load_checkpoint(split / "final.pt")
+    assert "replay" not in final.extra and final.progress == b.progress
+    capsys.readouterr()
+    assert main(["train", "--resume", str(split / "final.pt"), "--iterations", "4"]) == 2
+    assert "cannot be resumed" in capsys.readouterr().err
+
+
+def test_train_refuses_corrupt_mismatched_or_existing_checkpoints(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["train", "--out", str(run), "--iterations", "1", *TINY_RUN]) == 0
+    capsys.readouterr()
+    # an existing run is not overwritten
+    assert main(["train", "--out", str(run), "--iterations", "1", *TINY_RUN]) == 2
+    assert "--resume" in capsys.readouterr().err
+    # other settings than the checkpoint's
+    assert main(["train", "--resume", str(run), "--iterations", "2", "--bricks", "D3"]) == 2
+    err = capsys.readouterr().err
+    assert "--bricks 'D3' (checkpoint: 'D4')" in err
+    # a truncated file
+    ckpt = run / "checkpoint.pt"
+    ckpt.write_bytes(ckpt.read_bytes()[:1000])
+    assert main(["train", "--resume", str(ckpt), "--iterations", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "corrupt" in err and "Traceback" not in err
+    # garbage
+    ckpt.write_bytes(b"not a checkpoint at all")
+    assert main(["train", "--resume", str(run), "--iterations", "2"]) == 2
+    assert "cannot read checkpoint" in capsys.readouterr().err
+    with pytest.raises(DatasetError, match="no dataset"):
+        load_dataset(tmp_path / "missing.npz")
+
+
+@pytest.mark.slow
+def test_two_workers_generate_the_iterations_games(tmp_path):
+    run = tmp_path / "w2"
+    assert main(["train", "--out", str(run), "--iterations", "1", "--workers", "2", "--eval-every", "0",
+                 *TINY_RUN]) == 0
+    ckpt = load_checkpoint(run / "checkpoint.pt")
+    assert ckpt.progress["games"] == 6 and ckpt.progress["positions"] > 6 * 6
