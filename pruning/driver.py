@@ -53,6 +53,7 @@ class PruneConfig:
     target_units: float | None = None
     target_params: float | None = None
     target_macs: float | None = None
+    target_groups: tuple[tuple[str, float], ...] | None = None
     metric: str | None = None
     metric_tolerance: float | None = None
     higher_is_better: bool = True
@@ -135,6 +136,10 @@ class IterativePruner:
         self.dir = Path(checkpoint_dir) if checkpoint_dir else None
         self.tags = dict(tags or {})
         self.log = log or (lambda s: None)
+        names = {g.name for g in self.groups}
+        for n, _ in config.target_groups or ():
+            if n not in names:
+                raise ValueError(f"target group {n!r} is not one of {sorted(names)}")
         self.initial = copy.deepcopy(model)  # full-size weights at the start
         self.early: dict | None = None
         self.model = model
@@ -249,7 +254,7 @@ class IterativePruner:
                "units_frac": units / self.total_units, "params": params,
                "params_frac": params / self.base["params"], "macs": macs,
                "macs_frac": macs / self.base["macs"], "sparsity": self.history[-1],
-               "max_lr": max_lr}
+               "max_lr": max_lr, **{f"n:{k}": int(v.sum()) for k, v in self.alive.items()}}
         if self.config.latency:
             row["latency_b1_ms"] = cpu_latency_ms(phys, self.example, 1)
             row["latency_b64_ms"] = cpu_latency_ms(phys, self.example, 64)
@@ -271,6 +276,10 @@ class IterativePruner:
                 return f"{c.metric} fell below {c.metric_tolerance} of the unpruned model's"
             self.best = {"alive": {k: v.clone() for k, v in self.alive.items()},
                          "model": copy.deepcopy(self.model.state_dict()), "cycle": cycle}
+        if c.target_groups and all(
+            int(self.alive[n].sum()) <= t * self.alive[n].numel() for n, t in c.target_groups
+        ):
+            return "every targeted group reached its target size"
         for key, target in (("units_frac", c.target_units), ("params_frac", c.target_params),
                             ("macs_frac", c.target_macs)):
             if target is not None and row[key] <= target:

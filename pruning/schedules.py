@@ -110,6 +110,8 @@ class Schedule:
     ``kind``: ``silo`` (peak from the sparsity, fed with ``lag`` cycles of delay),
     ``lr_rewinding`` (same warmup-then-decay cycle, constant peak ``max_lr``), ``fine_tune``
     (constant ``fine_tune_lr``) or ``one_cycle`` (cosine one-cycle with peak ``max_lr``).
+    ``dense_max_lr``, when set, makes cycle 0 (the unpruned network's own training) a
+    warmup-then-decay cycle with that peak for every kind, so methods share the dense start.
     """
 
     kind: str = "silo"
@@ -121,6 +123,7 @@ class Schedule:
     warmup: float = 0.1
     final_lr: float = 0.0
     fine_tune_lr: float = 1e-3
+    dense_max_lr: float | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -139,12 +142,17 @@ class Schedule:
         return float(history[i]) if i >= 0 else 0.0
 
     def peak(self, cycle: int, history: Sequence[float]) -> float:
+        if cycle == 0 and self.dense_max_lr is not None:
+            return self.dense_max_lr
         if self.kind == "silo":
             return silo_max_lr(self.sparsity_for(cycle, history), self.eta0, self.alpha, self.beta)
         return self.fine_tune_lr if self.kind == "fine_tune" else self.max_lr
 
     def build(self, optimizer, total_steps: int, cycle: int, history: Sequence[float]) -> LRScheduler:
         """The scheduler for retraining cycle ``cycle`` given the sparsity at the start of each cycle."""
+        if cycle == 0 and self.dense_max_lr is not None:
+            return WarmupDecayLR(optimizer, total_steps, self.dense_max_lr, self.warmup,
+                                 self.final_lr)
         if self.kind == "fine_tune":
             return ConstantLR(optimizer, self.fine_tune_lr)
         if self.kind == "one_cycle":

@@ -92,6 +92,10 @@ def test_schedule_lag_and_peaks():
     assert Schedule("silo", lag=1).peak(0, h[:1]) == pytest.approx(0.03)
     assert Schedule.silo_preset("vgg19").peak(1, [0.0, 0.5]) == pytest.approx(0.04)
     assert Schedule("fine_tune", fine_tune_lr=0.002).peak(5, h) == 0.002
+    dense = Schedule("fine_tune", dense_max_lr=0.2)
+    assert dense.peak(0, [0.0]) == 0.2 and dense.peak(1, [0.0, 0.2]) == 1e-3
+    assert isinstance(dense.build(_opt(), 10, 0, [0.0]), WarmupDecayLR)
+    assert isinstance(dense.build(_opt(), 10, 1, [0.0, 0.2]), ConstantLR)
     with pytest.raises(ValueError):
         Schedule("cosine")
 

@@ -1,0 +1,127 @@
+"""AlphaZero glue for ``bttt prune``: unit discovery, the retraining task and the pruned NetConfig.
+
+Imported only inside :func:`bttt.cli.prune.run` (it needs torch, agents.alphazero and pruning).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from agents.alphazero.network import NetConfig, PolicyValueNet
+from pruning import UnitGroup, discover_units
+
+
+class _Traceable(nn.Module):
+    """The same submodules as a PolicyValueNet, without its input check (fx cannot trace ``if``)."""
+
+    def __init__(self, net: PolicyValueNet) -> None:
+        super().__init__()
+        self.stem, self.blocks = net.stem, net.blocks
+        self.value_head, self.policy_head = net.value_head, net.policy_head
+
+    def forward(self, x):
+        h = self.stem(x)
+        for block in self.blocks:
+            h = block(h)
+        return self.policy_head(h), self.value_head(h)
+
+
+def discover(net: PolicyValueNet) -> list[UnitGroup]:
+    """The trunk (stem + every block's output, one residual group), each block's inner filters,
+    the heads' conv filters and the value head's hidden layer."""
+    c = net.config
+    return discover_units(_Traceable(net), torch.zeros(1, c.in_planes, c.rows, c.cols))
+
+
+def trunk_groups(groups: list[UnitGroup]) -> list[str]:
+    return [g.name for g in groups if g.name.startswith(("stem.", "blocks."))]
+
+
+def pruned_config(cfg: NetConfig, net: PolicyValueNet) -> NetConfig:
+    """The NetConfig describing a (physically) pruned network's widths."""
+    return cfg.replace(
+        channels=net.stem.conv.out_channels,
+        block_channels=tuple(b.conv1.out_channels for b in net.blocks) if len(net.blocks) else None,
+        value_filters=net.value_head.conv.out_channels,
+        value_hidden=net.value_head.fc1.out_features,
+        policy_filters=net.policy_head.conv.out_channels,
+    )
+
+
+@torch.no_grad()
+def rebuild(cfg: NetConfig, pruned: PolicyValueNet) -> PolicyValueNet:
+    """A fresh PolicyValueNet(cfg) carrying the pruned weights; checks it computes the same."""
+    net = PolicyValueNet(cfg)
+    net.load_state_dict(pruned.state_dict(), strict=True)
+    net.eval()
+    pruned.eval()
+    x = torch.rand(8, cfg.in_planes, cfg.rows, cfg.cols).round()
+    for a, b in zip(net(x), pruned(x), strict=True):
+        torch.testing.assert_close(a, b)
+    return net
+
+
+class PolicyValueTask:
+    """Retraining (policy cross-entropy + value MSE, SGD with the pruner's scheduler) and metrics."""
+
+    def __init__(self, data: dict, val_fraction: float, batch_size: int, epochs: int,
+                 value_weight: float, seed: int, max_positions: int = 0) -> None:
+        n = len(data["value"])
+        perm = np.random.default_rng(seed).permutation(n)
+        if max_positions:
+            perm = perm[:max_positions]
+        n_val = max(1, int(round(val_fraction * len(perm))))
+        val, tr = perm[:n_val], perm[n_val:]
+        if len(tr) < batch_size:
+            batch_size = max(1, len(tr))
+        t = {k: torch.from_numpy(np.asarray(data[k])) for k in ("planes", "masks", "policy", "value")}
+        t["planes"] = t["planes"].float()
+        self.train_set = {k: v[torch.from_numpy(tr)] for k, v in t.items()}
+        self.val_set = {k: v[torch.from_numpy(val)] for k, v in t.items()}
+        self.n_train, self.n_val = len(tr), len(val)
+        self.batch_size, self.epochs, self.value_weight, self.seed = batch_size, epochs, value_weight, seed
+        self.example = self.train_set["planes"][:1]
+
+    def score_batches(self) -> list[torch.Tensor]:
+        x = self.train_set["planes"]
+        return [x[i:i + 1024] for i in range(0, min(len(x), 8192), 1024)]
+
+    def losses(self, net: nn.Module, b: dict) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        logits, v = net(b["planes"])
+        logp = F.log_softmax(logits.masked_fill(~b["masks"], -1e9), dim=1)
+        policy_loss = -(b["policy"] * logp).sum(1).mean()
+        value_loss = F.mse_loss(v, b["value"])
+        return policy_loss, value_loss, logits
+
+    def train(self, net: nn.Module, info) -> None:
+        if info.cycle == 0:  # the checkpoint is already trained: cycle 0 only measures it
+            return
+        g = torch.Generator().manual_seed(self.seed * 1000 + info.cycle)
+        n = self.n_train
+        steps = self.epochs * max(1, n // self.batch_size)
+        opt = torch.optim.SGD(net.parameters(), lr=0.0, momentum=0.9, nesterov=True, weight_decay=1e-4)
+        sched = info.scheduler(opt, steps)
+        net.train()
+        for epoch in range(1, self.epochs + 1):
+            perm = torch.randperm(n, generator=g)
+            for i in range(0, n - self.batch_size + 1, self.batch_size):
+                idx = perm[i:i + self.batch_size]
+                p, v, _ = self.losses(net, {k: t[idx] for k, t in self.train_set.items()})
+                opt.zero_grad(set_to_none=True)
+                (p + self.value_weight * v).backward()
+                opt.step()
+                sched.step()
+            info.epoch_end(net, epoch)
+        net.eval()
+
+    @torch.no_grad()
+    def evaluate(self, net: nn.Module) -> dict:
+        net.eval()
+        b = self.val_set
+        p, v, logits = self.losses(net, b)
+        pred = logits.masked_fill(~b["masks"], -1e9).argmax(1)
+        top1 = (pred == b["policy"].argmax(1)).float().mean()
+        return {"val_policy_loss": float(p), "val_value_loss": float(v), "val_top1": float(top1)}

@@ -1,0 +1,79 @@
+"""``bttt prune`` on a tiny AlphaZero network: pruned checkpoint loads, plays, resumes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from agents.alphazero.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from agents.alphazero.dataset import save_dataset
+from agents.alphazero.network import NetConfig, build_net
+from agents.registry import make_agent
+from bttt import GameState, Rules
+from bttt.cli import main
+from bttt.layouts import parse_layout
+
+CFG = NetConfig(channels=8, blocks=2, kernel=3, value_hidden=8)
+
+
+def _dataset(path, n_games: int = 40) -> None:
+    rng = np.random.default_rng(0)
+    planes, masks, policy, value = [], [], [], []
+    for _ in range(n_games):
+        s = GameState(Rules(bricks=parse_layout("D4")))
+        while not s.is_terminal():
+            m = s.legal_mask().astype(bool)
+            planes.append(s.observation())
+            masks.append(m)
+            p = rng.random(49) * m
+            policy.append(p / p.sum())
+            value.append(rng.choice([-1.0, 0.0, 1.0]))
+            acts = s.legal_actions()
+            s.apply_action(acts[int(rng.integers(len(acts)))])
+    arrays = {"planes": np.array(planes), "masks": np.array(masks), "policy": np.array(policy),
+              "value": np.array(value), "layout": np.zeros(len(value), dtype=np.int16)}
+    save_dataset(path, arrays, "D4", 7, 7)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("prune")
+    net = build_net(CFG, seed=1)
+    save_checkpoint(d / "az.pt", Checkpoint.from_net(net, training_bricks="D4", training_cells=(24,)))
+    _dataset(d / "pos.npz")
+    return d
+
+
+def test_prune_command_writes_a_playable_half_width_checkpoint(files, capsys):
+    out = files / "small.pt"
+    args = ["prune", str(files / "az.pt"), "--dataset", str(files / "pos.npz"), "--out", str(out),
+            "--epochs", "1", "--batch-size", "64", "--no-latency", "--fraction", "0.25"]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "trunk 8 -> 4 channels" in text
+    ck = load_checkpoint(out)
+    cfg = ck.net_config
+    assert cfg.channels <= 4 and max(cfg.block_channels) <= 4
+    assert ck.training_cells == (24,) and ck.extra["pruning"]["cycles"] >= 3
+    assert ck.extra["pruning"]["params"][1] < 0.5 * ck.extra["pruning"]["params"][0]
+    net = ck.build_net()
+    assert net.stem.conv.out_channels == cfg.channels
+    logits, v = net(torch.zeros(2, 3, 7, 7))
+    assert logits.shape == (2, 49) and v.shape == (2,)
+    agent = make_agent(f"alphazero:checkpoint={out},simulations=8", seed=0)
+    s = GameState(Rules(bricks=parse_layout("D4")))
+    assert agent.step(s) in s.legal_actions()
+    rows = (files / "small.csv").read_text().splitlines()
+    assert rows[0].startswith("method,cycle,units") and len(rows) == ck.extra["pruning"]["cycles"] + 2
+    # rerunning the finished command resumes from its work folder instead of starting over
+    assert main(args) == 0
+    assert "resumed at cycle" in capsys.readouterr().out
+
+
+def test_prune_command_reports_bad_inputs(files, capsys):
+    assert main(["prune", str(files / "az.pt"), "--dataset", str(files / "missing.npz")]) == 2
+    assert "no dataset" in capsys.readouterr().err
+    assert main(["prune", str(files / "az.pt"), "--dataset", str(files / "pos.npz"),
+                 "--fraction", "1.5"]) == 2
+    assert "--fraction" in capsys.readouterr().err
