@@ -70,7 +70,15 @@ class GameState:
 
     def legal_actions(self) -> list[int]:
         """Legal moves in ascending cell order (empty once the game is over)."""
-        return np.flatnonzero(_bits(self.empty_mask, self.rules.n_cells)).tolist()
+        free = self.empty_mask
+        if free.bit_count() > 24:  # many moves: one numpy unpack beats the bit loop
+            return np.flatnonzero(_bits(free, self.rules.n_cells)).tolist()
+        out = []
+        while free:
+            low = free & -free
+            out.append(low.bit_length() - 1)
+            free ^= low
+        return out
 
     def legal_mask(self) -> np.ndarray:
         """Boolean array over all cells, True where a move is legal."""
