@@ -4,7 +4,8 @@
 value of ``minimax(child, -10000, 10000, depth - 1)``, player 1 maximising, player 2
 minimising, terminal positions scored +1/-1/0 and depth-0 positions by the expert
 heuristic. Each root value is exact, so exact float ties can be collected as the
-original did.
+original did. The inner search is iterative (an explicit frame stack) because
+numba's on-disk cache of recursive functions crashes on reload.
 """
 
 from __future__ import annotations
@@ -17,127 +18,92 @@ from bttt._core import is_win_at, lowest_bit_index
 
 _ONE = np.uint64(1)
 _ZERO = np.uint64(0)
+_ENTER, _NEXT, _RETURN = 0, 1, 2
 
 
-# --------------------------------------------------------------- paper search
-@njit(cache=False)  # recursive: numba's on-disk cache of recursive functions crashes on reload
+@njit(cache=True)
 def _paper_minimax(p1, p2, to_move, depth, alpha, beta, full, win_masks, cell_ptr, cell_wins,
                    hmasks, hfirst, hlast, bricks, k):
-    """The original minimax on a non-terminal position (player 1's point of view)."""
-    if depth == 0:
-        return evaluate(p1, p2, bricks, hmasks, hfirst, hlast, k)
-    free = full & ~(p1 | p2)
-    best = -np.inf if to_move == 1 else np.inf
-    while free != _ZERO:
-        c = lowest_bit_index(free)
-        b = _ONE << np.uint64(c)
-        free &= free - _ONE
-        if to_move == 1:
-            n1, n2 = p1 | b, p2
-            won = is_win_at(n1, c, win_masks, cell_ptr, cell_wins)
-        else:
-            n1, n2 = p1, p2 | b
-            won = is_win_at(n2, c, win_masks, cell_ptr, cell_wins)
-        if won:
-            v = 1.0 if to_move == 1 else -1.0
-        elif (n1 | n2) & full == full:
-            v = 0.0
-        else:
-            v = _paper_minimax(n1, n2, 3 - to_move, depth - 1, alpha, beta, full, win_masks, cell_ptr,
-                               cell_wins, hmasks, hfirst, hlast, bricks, k)
-        if to_move == 1:
-            if v > best:
-                best = v
-            if best > alpha:
-                alpha = best
-        else:
-            if v < best:
-                best = v
-            if best < beta:
-                beta = best
-        if beta <= alpha:
-            break
-    return best
+    """The original alpha-beta minimax of a non-terminal position (player 1's point of view)."""
+    fp1 = np.empty(depth + 1, dtype=np.uint64)
+    fp2 = np.empty(depth + 1, dtype=np.uint64)
+    frem = np.empty(depth + 1, dtype=np.uint64)  # moves not yet tried, lowest first
+    fmover = np.empty(depth + 1, dtype=np.int64)
+    fab = np.empty((depth + 1, 3), dtype=np.float64)  # alpha, beta, best
+    p = 0
+    fp1[0], fp2[0], fmover[0] = p1, p2, to_move
+    fab[0, 0], fab[0, 1] = alpha, beta
+    mode = _ENTER
+    ret = 0.0
+    while True:
+        if mode == _ENTER:
+            if depth - p == 0:
+                ret = evaluate(fp1[p], fp2[p], bricks, hmasks, hfirst, hlast, k)
+                mode = _RETURN
+                continue
+            frem[p] = full & ~(fp1[p] | fp2[p])
+            fab[p, 2] = -np.inf if fmover[p] == 1 else np.inf
+            mode = _NEXT
+        elif mode == _NEXT:
+            rem = frem[p]
+            if rem == _ZERO:
+                ret = fab[p, 2]
+                mode = _RETURN
+                continue
+            c = lowest_bit_index(rem)
+            frem[p] = rem & (rem - _ONE)
+            b = _ONE << np.uint64(c)
+            mover = fmover[p]
+            if mover == 1:
+                n1, n2 = fp1[p] | b, fp2[p]
+                won = is_win_at(n1, c, win_masks, cell_ptr, cell_wins)
+            else:
+                n1, n2 = fp1[p], fp2[p] | b
+                won = is_win_at(n2, c, win_masks, cell_ptr, cell_wins)
+            if won:
+                v = 1.0 if mover == 1 else -1.0
+            elif (n1 | n2) & full == full:
+                v = 0.0
+            else:
+                q = p + 1
+                fp1[q], fp2[q], fmover[q] = n1, n2, 3 - mover
+                fab[q, 0], fab[q, 1] = fab[p, 0], fab[p, 1]
+                p = q
+                mode = _ENTER
+                continue
+            mode = _NEXT if _take(fab, p, mover, v) else _RETURN
+            if mode == _RETURN:
+                ret = fab[p, 2]
+        else:  # _RETURN: ret is the value of the node at ply p
+            if p == 0:
+                return ret
+            p -= 1
+            if _take(fab, p, fmover[p], ret):
+                mode = _NEXT
+            else:
+                ret = fab[p, 2]
 
 
 @njit(cache=True)
-def _reply_extreme(p1, p2, to_move, full, win_masks, cell_ptr, cell_wins, hmasks, hfirst, hlast, bricks, k):
-    """Depth-1 original minimax of a non-terminal position: best reply by the heuristic."""
-    free = full & ~(p1 | p2)
-    best = -np.inf if to_move == 1 else np.inf
-    while free != _ZERO:
-        c = lowest_bit_index(free)
-        b = _ONE << np.uint64(c)
-        free &= free - _ONE
-        if to_move == 1:
-            n1, n2 = p1 | b, p2
-            won = is_win_at(n1, c, win_masks, cell_ptr, cell_wins)
-        else:
-            n1, n2 = p1, p2 | b
-            won = is_win_at(n2, c, win_masks, cell_ptr, cell_wins)
-        if won:
-            v = 1.0 if to_move == 1 else -1.0
-        elif (n1 | n2) & full == full:
-            v = 0.0
-        else:
-            v = evaluate(n1, n2, bricks, hmasks, hfirst, hlast, k)
-        if to_move == 1:
-            if v > best:
-                best = v
-        elif v < best:
-            best = v
-    return best
+def _take(fab, p, mover, v):
+    """Fold a child's value into frame ``p``; False on an alpha-beta cut-off."""
+    if mover == 1:
+        if v > fab[p, 2]:
+            fab[p, 2] = v
+        if fab[p, 2] > fab[p, 0]:
+            fab[p, 0] = fab[p, 2]
+    else:
+        if v < fab[p, 2]:
+            fab[p, 2] = v
+        if fab[p, 2] < fab[p, 1]:
+            fab[p, 1] = fab[p, 2]
+    return fab[p, 1] > fab[p, 0]
 
 
+@njit(cache=True)
 def paper_root_values(p1, p2, to_move, depth, full, win_masks, cell_ptr, cell_wins,
                       hmasks, hfirst, hlast, bricks, k):
-    """(moves, values): every legal move in ascending order and its exact original Minimax value.
-
-    Depths 1 and 2 (the paper's) run a cached non-recursive kernel; deeper searches
-    use the recursive one, which numba cannot cache safely.
-    """
-    if depth <= 2:
-        return _paper_root_shallow(p1, p2, to_move, depth, full, win_masks, cell_ptr, cell_wins,
-                                   hmasks, hfirst, hlast, bricks, k)
-    return _paper_root_deep(p1, p2, to_move, depth, full, win_masks, cell_ptr, cell_wins,
-                            hmasks, hfirst, hlast, bricks, k)
-
-
-@njit(cache=True)
-def _paper_root_shallow(p1, p2, to_move, depth, full, win_masks, cell_ptr, cell_wins,
-                        hmasks, hfirst, hlast, bricks, k):
-    free = full & ~(p1 | p2)
-    n = 0
-    moves = np.empty(64, dtype=np.int64)
-    values = np.empty(64, dtype=np.float64)
-    while free != _ZERO:
-        c = lowest_bit_index(free)
-        b = _ONE << np.uint64(c)
-        free &= free - _ONE
-        if to_move == 1:
-            n1, n2 = p1 | b, p2
-            won = is_win_at(n1, c, win_masks, cell_ptr, cell_wins)
-        else:
-            n1, n2 = p1, p2 | b
-            won = is_win_at(n2, c, win_masks, cell_ptr, cell_wins)
-        if won:
-            v = 1.0 if to_move == 1 else -1.0
-        elif (n1 | n2) & full == full:
-            v = 0.0
-        elif depth <= 1:
-            v = evaluate(n1, n2, bricks, hmasks, hfirst, hlast, k)
-        else:
-            v = _reply_extreme(n1, n2, 3 - to_move, full, win_masks, cell_ptr, cell_wins,
-                               hmasks, hfirst, hlast, bricks, k)
-        moves[n] = c
-        values[n] = v
-        n += 1
-    return moves[:n], values[:n]
-
-
-@njit(cache=False)
-def _paper_root_deep(p1, p2, to_move, depth, full, win_masks, cell_ptr, cell_wins,
-                     hmasks, hfirst, hlast, bricks, k):
+    """(moves, values): every legal move in ascending order and its exact original Minimax value."""
     free = full & ~(p1 | p2)
     n = 0
     moves = np.empty(64, dtype=np.int64)
@@ -157,7 +123,7 @@ def _paper_root_deep(p1, p2, to_move, depth, full, win_masks, cell_ptr, cell_win
         elif (n1 | n2) & full == full:
             v = 0.0
         else:
-            v = _paper_minimax(n1, n2, 3 - to_move, depth - 1, -10000.0, 10000.0, full, win_masks,
+            v = _paper_minimax(n1, n2, 3 - to_move, max(depth - 1, 0), -10000.0, 10000.0, full, win_masks,
                                cell_ptr, cell_wins, hmasks, hfirst, hlast, bricks, k)
         moves[n] = c
         values[n] = v
