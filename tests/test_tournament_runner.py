@@ -54,10 +54,14 @@ def test_adding_an_agent_plays_only_new_pairings_and_config_mismatch_is_refused(
     assert {k: after[k] for k in before} == before
     assert {(k.p1, k.p2) for k in set(after) - set(before)} == {
         (RANDOM, third), (third, RANDOM), (SLOW, third), (third, SLOW)}
-    for change in ({"games_per_colour": 3}, {"suite": "D4"}, {"seed": 9}, {"train": "D4"}):
+    for change in ({"games_per_colour": 3}, {"suite": "D4"}, {"seed": 9}, {"move_time_limit": 5.0}):
         with pytest.raises(StoreError, match="another configuration"):
             run_tournament(TournamentSpec(agents=[RANDOM], **change), db, workers=1, progress=False)
     assert snapshot(db) == after
+    # --train only changes the report: it is accepted and stored, and no game is played.
+    assert run_tournament(TournamentSpec(train="D4"), db, workers=1, progress=False).played == 0
+    with Store(db, create=False) as s:
+        assert s.config()["train"] == ["D4"]
 
 
 def test_worker_death_is_rescheduled_or_recorded_as_a_crash(tmp_path):

@@ -124,6 +124,10 @@ def prepare(spec: TournamentSpec, store: Store) -> tuple[dict, list[tuple[str, s
     done = store.done_keys()
     spec_of = {name: s for name, s, _ in agents}
     tasks = [_task(k, config, spec_of) for k in keys if k not in done]
+    # Interleave pairings and layouts (by seed, so deterministically): the progress bar's rate and time left
+    # then reflect the whole tournament, and slow agents' games spread over the run. Results do not depend
+    # on this order.
+    tasks.sort(key=lambda t: t.seed)
     return config, agents, tasks
 
 

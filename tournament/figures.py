@@ -94,6 +94,7 @@ def gap_figure(report, out: Path, plt) -> str | None:
         offset = (k - (len(lines) - 1) / 2) * 0.06
         ax.errorbar(d + offset, [dist[x].mean for x in d], yerr=[dist[x].ci() for x in d], marker="o", capsize=3,
                     label=label)
+    ax.set_xticks(sorted({d for _, dist in lines for d in dist}))
     ax.set_xlabel("Chebyshev distance from the nearest training cell (0 = training cell)")
     ax.set_ylabel("mean score (95% CI)")
     ax.set_ylim(-0.05, 1.05)

@@ -53,7 +53,8 @@ def describe_config(config: dict, n_games: int) -> str:
     return "Tournament: " + ", ".join(bits)
 
 
-def build_report(db: str | Path) -> Report:
+def build_report(db: str | Path, train: str | None = None) -> Report:
+    """Read ``db`` and compute every table; ``train`` (e.g. ``"D4"``) overrides the stored ``--train`` split."""
     with Store(db, create=False) as store:
         config = store.config()
         if config is None:
@@ -64,6 +65,11 @@ def build_report(db: str | Path) -> Report:
         agents = store.agents(rows, cols)
         games = store.games()
         runs = store.runs()
+    if train is not None:
+        from tournament.schedule import describe_cells, parse_train
+
+        cells = parse_train(train, rows, cols)
+        config = dict(config, train=describe_cells(cells, rows, cols).split(",") if cells else None)
     names = [a[0] for a in agents]
     labels = _labels(agents)
     rated = [(g.p1, g.p2, g.winner) for g in games if g.termination != CRASH]

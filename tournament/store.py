@@ -42,7 +42,9 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 """
 #: Configuration keys that fix the games' identities; a resume must match them.
-IDENTITY_KEYS = ("rows", "cols", "win_length", "seed", "suite", "games_per_colour", "move_time_limit", "train")
+IDENTITY_KEYS = ("rows", "cols", "win_length", "seed", "suite", "games_per_colour", "move_time_limit")
+#: Configuration keys that only affect the report; a resume may change them (the new value is stored).
+REPORT_KEYS = ("train",)
 
 
 class StoreError(BtttError):
@@ -118,6 +120,10 @@ class Store:
                 "Rerun with the stored settings to resume or extend it, choose another --db, "
                 "or pass --overwrite to delete it and start afresh"
             )
+        changed = {k: config.get(k) for k in REPORT_KEYS if k in config and _norm(old.get(k)) != _norm(config[k])}
+        if changed:
+            old = dict(old, **changed)
+            self.conn.execute("UPDATE meta SET value=? WHERE key='config'", (json.dumps(old),))
         return old
 
     # ------------------------------------------------------------------- agents

@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     summary = run_tournament(
         spec, db=args.db, workers=args.workers, backend=args.backend, address=args.address,
         progress=not args.no_progress, max_crashes=args.max_crashes, overwrite=args.overwrite,
-        command=shlex.join(["bttt", *sys.argv[2:]]) if len(sys.argv) > 1 else "",
+        command=shlex.join(["bttt", *sys.argv[1:]]),
     )
     print(f"{summary.played} games played in {summary.wall_time:.1f} s ({summary.already_done} were already in "
           f"{summary.db}; {summary.faults} faults).", file=sys.stderr)
