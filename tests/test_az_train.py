@@ -118,8 +118,19 @@ def test_train_refuses_corrupt_mismatched_or_existing_checkpoints(tmp_path, caps
     assert main(["train", "--resume", str(run), "--iterations", "2", "--bricks", "D3"]) == 2
     err = capsys.readouterr().err
     assert "--bricks 'D3' (checkpoint: 'D4')" in err
-    # a truncated file
+    # warm start from another run's weights: the architecture must match
     ckpt = run / "checkpoint.pt"
+    args = ["train", "--iterations", "1", *TINY_RUN, "--init-from", str(ckpt), "--train-steps", "0"]
+    assert main([*args, "--out", str(tmp_path / "warm")]) == 0
+    warm = load_checkpoint(tmp_path / "warm" / "checkpoint.pt")
+    for k, v in load_checkpoint(ckpt).state_dict.items():
+        if "running" not in k and "num_batches" not in k:  # no gradient step: weights are the source's
+            torch.testing.assert_close(warm.state_dict[k], v)
+    assert warm.train_config["init_from"] == str(ckpt)
+    capsys.readouterr()
+    assert main([*args, "--out", str(tmp_path / "warm2"), "--net", "small"]) == 2
+    assert "differs" in capsys.readouterr().err
+    # a truncated file
     ckpt.write_bytes(ckpt.read_bytes()[:1000])
     assert main(["train", "--resume", str(ckpt), "--iterations", "2"]) == 2
     err = capsys.readouterr().err

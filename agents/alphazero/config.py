@@ -25,6 +25,7 @@ class TrainConfig:
     augment: str = "auto"  # auto (keep layouts in the distribution) | paper (4 flips) | none
     # --- network
     net: str = "small"  # NetConfig preset name (agents.alphazero.network.PRESETS)
+    init_from: str = ""  # warm start: copy the weights of this checkpoint (same architecture) before iteration 1
     # --- self-play
     iterations: int = 20
     games_per_iteration: int = 64

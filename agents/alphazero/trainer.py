@@ -91,8 +91,10 @@ def _tensorboard(out: Path):
 
 def check_resume_config(saved: dict, given: dict, path: Path) -> None:
     """Refuse to resume when the command line asks for a different run than the checkpoint holds."""
+    # Settings a resumed run may change (the schedule and the machine); the checkpoint then records the new
+    # values and the resume command in its provenance.
     free = {"iterations", "workers", "threads", "device", "eval_every", "eval_games", "eval_opponents", "eval_novel",
-            "eval_simulations"}
+            "eval_simulations", "train_steps", "lr", "games_per_iteration", "parallel_games"}
     clash = [f"--{k.replace('_', '-')} {given[k]!r} (checkpoint: {saved.get(k)!r})"
              for k in sorted(given) if k not in free and saved.get(k) != given[k]]
     if clash:
@@ -131,6 +133,8 @@ def train(cfg: TrainConfig, out: str | Path, resume: Checkpoint | None = None, s
     if resume is None:
         torch.manual_seed(cfg.seed)
         net = PolicyValueNet(preset(cfg.net).replace(rows=cfg.rows, cols=cfg.cols))
+        if cfg.init_from:
+            _warm_start(net, cfg.init_from)
         net.to(device)
         optimizer = _make_optimizer(cfg, net)
         buffer = ReplayBuffer(cfg.replay_capacity, cfg.rows, cfg.cols)
@@ -266,6 +270,18 @@ def train(cfg: TrainConfig, out: str | Path, resume: Checkpoint | None = None, s
                                 extra={"provenance": provenance})
     save_checkpoint(out / FINAL, final)
     return dict(progress)
+
+
+def _warm_start(net: PolicyValueNet, path: str) -> None:
+    """Copy another checkpoint's weights into ``net`` (same architecture required)."""
+    source = load_checkpoint(path)
+    if source.net_config != net.config:
+        raise CheckpointError(
+            f"--init-from {path}: its network ({source.net_config.channels} filters, {source.net_config.blocks} "
+            f"blocks, kernel {source.net_config.kernel}) differs from --net's; pass the --net preset it was "
+            "trained with"
+        )
+    net.load_state_dict(source.state_dict)
 
 
 def _hardware(device: torch.device) -> str:

@@ -91,10 +91,10 @@ def run(args: argparse.Namespace) -> int:
                 f"{out / CHECKPOINT} already exists: pass --resume {out} to continue that run, or choose "
                 "another --out"
             )
-    if resume is not None and resume.progress.get("iteration", 0) >= cfg.iterations and not args.export_dataset:
+    if resume is not None and resume.progress.get("iteration", 0) > cfg.iterations:
         raise BtttError(
-            f"the run in {out} already finished {resume.progress.get('iteration')} iterations; raise "
-            "--iterations to train further"
+            f"the run in {out} already finished {resume.progress.get('iteration')} iterations, more than "
+            f"--iterations {cfg.iterations}; raise --iterations to train further (equal: just rewrite final.pt)"
         )
     print(f"training on bricks {cfg.bricks} ({cfg.net} network, {cfg.simulations} simulations, "
           f"{cfg.games_per_iteration} games/iteration) -> {out}")
