@@ -84,7 +84,7 @@ class Rules:
         return tuple(sorted(cells))
 
     # ----------------------------------------------------------------- geometry
-    @property
+    @cached_property
     def n_cells(self) -> int:
         return self.rows * self.cols
 

@@ -17,6 +17,7 @@ from bttt.errors import IllegalMoveError, SerializationError
 from bttt.rules import Rules
 
 EMPTY, P1, P2, BRICK = 0, 1, 2, 3
+_ONGOING, _P1_WIN, _P2_WIN, _DRAW = _core.ONGOING, _core.P1_WIN, _core.P2_WIN, _core.DRAW
 _STATUS_WINNER = {_core.ONGOING: 0, _core.P1_WIN: 1, _core.P2_WIN: 2, _core.DRAW: 0}
 _SERIAL_RE = re.compile(r"^(\d)x(\d)k(\d) b:([^ ]*) m:([^ ]*)$")
 
@@ -121,23 +122,21 @@ class GameState:
             self._raise_illegal(action)
         bit = 1 << action
         occupied = self.p1 | self.p2
-        if self._status != _core.ONGOING or not (rules.full_mask & ~occupied & bit):
+        if self._status != _ONGOING or not (rules.full_mask & ~occupied & bit):
             self._raise_illegal(action)
         if self.to_move == 1:
-            self.p1 |= bit
-            stones = self.p1
+            self.p1 = stones = self.p1 | bit
         else:
-            self.p2 |= bit
-            stones = self.p2
+            self.p2 = stones = self.p2 | bit
         # The win test over the few windows through ``action`` (the same live windows
         # as the numba core's tables): cheaper in Python than a call into numba here.
         for mask in rules.cell_win_masks[action]:
             if stones & mask == mask:
-                self._status = _core.P1_WIN if self.to_move == 1 else _core.P2_WIN
+                self._status = _P1_WIN if self.to_move == 1 else _P2_WIN
                 break
         else:
             if not rules.full_mask & ~(occupied | bit):
-                self._status = _core.DRAW
+                self._status = _DRAW
         self.history.append(action)
         self.to_move = 3 - self.to_move
 

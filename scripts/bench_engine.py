@@ -15,7 +15,7 @@ Prints two tables, each with the baseline and the ratio:
    same loop and wrappers (turns/s; the median of interleaved repeats), plus the
    Gymnasium env's steps/s;
 3. GameState's per-call costs against its first implementation (kept in this
-   script as the baseline). PettingZoo's games need ``pygame`` (``pip install pygame``).
+   script as the baseline), and the unwrapped envs' own observe/step/reset costs. PettingZoo's games need ``pygame`` (``pip install pygame``).
 """
 
 from __future__ import annotations
@@ -209,6 +209,29 @@ def aec_turns_per_s(env, seconds: float, seed: int) -> tuple[float, float]:
     return moves / elapsed, games / elapsed
 
 
+def raw_costs(env, n_games: int) -> tuple[float, float, float]:
+    """Unwrapped env: microseconds per observe() and per step(), and per reset(), random legal moves."""
+    rng = np.random.default_rng(0)
+    t_obs = t_step = t_reset = 0.0
+    moves = 0
+    env.reset(seed=0)
+    for _ in range(n_games):
+        start = time.perf_counter()
+        env.reset()
+        t_reset += time.perf_counter() - start
+        while not env.terminations[env.agent_selection]:
+            start = time.perf_counter()
+            obs = env.observe(env.agent_selection)
+            t_obs += time.perf_counter() - start
+            legal = np.flatnonzero(obs["action_mask"])
+            action = int(legal[rng.integers(len(legal))])
+            start = time.perf_counter()
+            env.step(action)
+            t_step += time.perf_counter() - start
+            moves += 1
+    return t_obs / moves * 1e6, t_step / moves * 1e6, t_reset / n_games * 1e6
+
+
 def gym_steps_per_s(seconds: float, seed: int) -> tuple[float, float]:
     from bttt.gymnasium_env import BrickTicTacToeEnv
 
@@ -291,6 +314,17 @@ def main() -> int:
     rows = [(name, f"{t:,.0f}", f"{g:,.0f}", f"{t / base:.2f}x") for name, (t, g) in med.items()]
     gym_rate, gym_games = gym_steps_per_s(args.seconds, seed=0)
     rows.append(("bttt Gymnasium env (learner steps)", f"{gym_rate:,.0f}", f"{gym_games:,.0f}", "-"))
+    raw_rows = []
+    for name, make in envs.items():
+        if "random" in name:
+            continue
+        best = min((raw_costs(make().unwrapped, 300) for _ in range(max(args.repeats, 1))), key=sum)
+        raw_rows.append((name, *(f"{x:.2f}" for x in best), f"{best[0] + best[1]:.2f}"))
+    table(
+        "Unwrapped raw_env costs, random legal moves (microseconds; best of the repeats)",
+        ("environment", "observe()", "step()", "reset()", "observe+step"),
+        raw_rows,
+    )
     table(
         f"PettingZoo AEC envs with TerminateIllegal+AssertOutOfBounds+OrderEnforcing wrappers, "
         f"random legal moves (median of {args.repeats} x {args.seconds:g} s)",
