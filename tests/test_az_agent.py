@@ -124,3 +124,14 @@ def test_bad_specs_and_positions_are_refused(tiny_ckpt) -> None:
     finished = GameState.from_moves(Rules(bricks="G7"), "A1,B1,A2,B2,A3,B3,A4")
     with pytest.raises(BtttError, match="game is over"):
         agent.step(finished)
+
+
+def test_canonical_name_rebuilds_the_same_agent(tiny_ckpt) -> None:
+    agent = make_agent(f"alphazero:checkpoint={tiny_ckpt},simulations=3,paper=true")
+    assert "c_puct=auto" in agent.name and agent.c_puct == 1.0
+    again = make_agent(agent.name)
+    assert again.name == agent.name and again.simulations == 3 and again.paper
+    assert make_agent(f"alphazero:checkpoint={tiny_ckpt},c_puct=2.5").c_puct == 2.5
+    assert make_agent(f"alphazero:checkpoint={tiny_ckpt}").c_puct is None  # the search's default
+    with pytest.raises(AgentSpecError, match="number or auto"):
+        make_agent(f"alphazero:checkpoint={tiny_ckpt},c_puct=big")

@@ -215,9 +215,19 @@ def _device_ok(value: str) -> str | None:
     return "use auto, cpu, cuda or cuda:N"
 
 
-def _make(checkpoint: str = "d4", simulations: int = 100, c_puct: float | None = None, device: str = "auto",
+def _c_puct_ok(value: str) -> str | None:
+    if value.strip().lower() == "auto":
+        return None
+    try:
+        return None if float(value) >= 0 else "must be zero or more"
+    except ValueError:
+        return "use a number or auto"
+
+
+def _make(checkpoint: str = "d4", simulations: int = 100, c_puct: str = "auto", device: str = "auto",
           temperature: float = 0.0, paper: bool = False, reuse_tree: bool = True) -> AlphaZeroAgent:
-    return AlphaZeroAgent(checkpoint, simulations, c_puct, device, temperature, paper, reuse_tree)
+    c = None if c_puct.strip().lower() == "auto" else float(c_puct)
+    return AlphaZeroAgent(checkpoint, simulations, c, device, temperature, paper, reuse_tree)
 
 
 register_agent(AgentEntry(
@@ -226,8 +236,7 @@ register_agent(AgentEntry(
         Param("checkpoint", str, "d4", "a checkpoint .pt path or a shipped name (d4, r2, r3, all)"),
         Param("simulations", int, 100, "PUCT simulations per move; 0 = play the network's best legal move",
               check=non_negative),
-        Param("c_puct", float, None, "exploration constant (default 1.5, or 1 with paper=true)",
-              check=non_negative),
+        Param("c_puct", str, "auto", "exploration constant; auto = 1.5, or 1 with paper=true", check=_c_puct_ok),
         Param("device", str, "auto", "auto (CUDA if present), cpu, cuda or cuda:N", check=_device_ok),
         Param("temperature", float, 0.0, "0 = most visited move (ties random); >0 samples visits^(1/T)",
               check=non_negative),

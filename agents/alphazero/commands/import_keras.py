@@ -55,5 +55,5 @@ def run(args: argparse.Namespace) -> int:
           f"{cells}")
     print(f"  empty board, brick {layout_name(layout, config.rows, config.cols)}: value {float(value[0]):+.3f} for the side to move, "
           f"highest-logit move {rules.name(int(logits.argmax()))}")
-    print(f"  play it: bttt play --agent 'alphazero:checkpoint={out},simulations=0,paper=true'")
+    print(f"  play it: bttt play --p1 human --p2 'alphazero:checkpoint={out},simulations=100,paper=true'")
     return 0
