@@ -139,3 +139,15 @@ def test_brick_distribution_specs():
         BrickDistribution.parse("D3+D3")
     with pytest.raises(CellNameError):
         BrickDistribution.parse("D3,Z9")
+
+
+def test_tables_are_shared_and_python_masks_agree():
+    assert Rules(bricks="D4").tables is Rules(bricks=24).tables  # built once per variant
+    for rules in (Rules(), Rules(bricks=None), Rules(5, 4, 3, bricks="A1+C3"), Rules(3, 3, 3, bricks=None)):
+        t = rules.tables
+        for cell in range(rules.n_cells):
+            expected = tuple(int(t.win_masks[t.cell_wins[j]]) for j in range(t.cell_ptr[cell], t.cell_ptr[cell + 1]))
+            assert rules.cell_win_masks[cell] == expected
+            assert all(m >> cell & 1 for m in expected)
+            assert not any(m & rules.brick_mask for m in expected)
+        assert rules.n_cells == rules.rows * rules.cols
