@@ -41,7 +41,7 @@ class Rules:
         win_length: stones in a line needed to win (2 up to the longer side).
         bricks: cells nobody may play and no winning line may cross. ``"center"``
             (the default) is the centre cell, D4 on 7x7; also a cell name, a
-            comma-separated string, an iterable of names or indices, or ``None``
+            comma- or plus-separated string ("D3,E5", "D3+E5"), an iterable of names or indices, or ``None``
             / ``()`` for no brick.
     """
 
@@ -77,6 +77,8 @@ class Rules:
             return ((self.rows // 2) * self.cols + self.cols // 2,)
         if isinstance(bricks, str) and bricks.strip().lower() in ("", "none"):
             return ()
+        if isinstance(bricks, str):
+            bricks = bricks.replace("+", ",")  # "D3+E5", the layout notation, means D3 and E5 too
         cells = parse_cells(bricks, self.rows, self.cols)
         if len(set(cells)) != len(cells):
             dupes = sorted({c for c in cells if cells.count(c) > 1})
