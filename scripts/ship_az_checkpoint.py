@@ -1,0 +1,74 @@
+"""Copy a training run's network into the package as a shipped checkpoint, with its record beside it.
+
+    python scripts/ship_az_checkpoint.py /path/to/run d4 --eval-json d4_eval.json
+
+writes ``agents/alphazero/checkpoints/d4.pt`` (weights, network and training
+configuration, brick distribution, training cells, progress counters and
+provenance; no optimizer or replay buffer, so it is small) and ``d4.json``: the
+commands that trained it, the configuration, the training time, the hardware and,
+if given, the acceptance match from ``scripts/eval_az_checkpoint.py --json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from agents.alphazero.checkpoint import Checkpoint, load_checkpoint, save_checkpoint  # noqa: E402
+from bttt.cells import cell_name  # noqa: E402
+
+DEST = Path(__file__).resolve().parents[1] / "agents" / "alphazero" / "checkpoints"
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("run", help="run folder (its checkpoint.pt is shipped) or a checkpoint file")
+    p.add_argument("name", help="shipped name, e.g. d4, r2, r3, all")
+    p.add_argument("--eval-json", help="acceptance results written by scripts/eval_az_checkpoint.py --json")
+    p.add_argument("--note", default="", help="free text stored in the record")
+    args = p.parse_args(argv)
+    src = Path(args.run)
+    if src.is_dir():
+        src = src / "checkpoint.pt"
+    ckpt = load_checkpoint(src)
+    provenance = dict(ckpt.extra.get("provenance", {}))
+    shipped = Checkpoint(net_config=ckpt.net_config, state_dict=ckpt.state_dict,
+                         training_bricks=ckpt.training_bricks, training_cells=ckpt.training_cells,
+                         train_config=ckpt.train_config, progress=ckpt.progress,
+                         extra={"provenance": provenance, "shipped_as": args.name})
+    DEST.mkdir(parents=True, exist_ok=True)
+    pt = DEST / f"{args.name}.pt"
+    save_checkpoint(pt, shipped)
+    pt.chmod(0o644)
+    cfg = ckpt.net_config
+    record = {
+        "name": args.name,
+        "file": pt.name,
+        "training_bricks": ckpt.training_bricks,
+        "training_cells": [cell_name(c, cfg.rows, cfg.cols) for c in ckpt.training_cells or ()],
+        "network": cfg.to_dict(),
+        "parameters": sum(int(v.numel()) for k, v in ckpt.state_dict.items()
+                          if not k.endswith(("running_mean", "running_var", "num_batches_tracked"))),
+        "train_config": ckpt.train_config,
+        "progress": ckpt.progress,
+        "training_time_s": ckpt.progress.get("elapsed_s"),
+        "commands": [provenance.get("command")] + [r.get("command") for r in provenance.get("resumed", [])],
+        "hardware": provenance.get("hardware"),
+        "provenance": provenance,
+        "shipped": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "note": args.note,
+    }
+    if args.eval_json:
+        record["acceptance"] = json.loads(Path(args.eval_json).read_text())
+    (DEST / f"{args.name}.json").write_text(json.dumps(record, indent=1) + "\n")
+    print(f"shipped {pt} ({pt.stat().st_size / 1024:.0f} KiB) and {args.name}.json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
