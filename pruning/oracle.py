@@ -98,7 +98,8 @@ class MaxLrOracle:
         best, lo, hi = best_interval(results, self.tol, self.higher)
         chosen = info.max_lr
         self.records.append({
-            "cycle": info.cycle, "sparsity": info.sparsity, "chosen": chosen, "best": best,
+            "cycle": info.cycle, "sparsity": info.sparsity, "history": list(info.sparsity_history),
+            "chosen": chosen, "best": best,
             "lo": lo, "hi": hi, "inside": lo <= chosen <= hi, "grid": results,
         })
         self.train_fn(model, info)

@@ -56,7 +56,10 @@ def test_prune_command_writes_a_playable_half_width_checkpoint(files, capsys):
     cfg = ck.net_config
     assert cfg.channels <= 4 and max(cfg.block_channels) <= 4
     assert ck.training_cells == (24,) and ck.extra["pruning"]["cycles"] >= 3
-    assert ck.extra["pruning"]["params"][1] < 0.5 * ck.extra["pruning"]["params"][0]
+    assert ck.extra["pruning"]["macs"][1] < 0.5 * ck.extra["pruning"]["macs"][0]
+    assert ck.extra["pruning"]["params"][1] < 0.8 * ck.extra["pruning"]["params"][0]
+    assert cfg.policy_filters == 2 and cfg.value_filters == 1  # head convs kept by default
+    assert cfg.value_hidden < 8
     net = ck.build_net()
     assert net.stem.conv.out_channels == cfg.channels
     logits, v = net(torch.zeros(2, 3, 7, 7))

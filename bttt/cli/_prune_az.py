@@ -29,11 +29,14 @@ class _Traceable(nn.Module):
         return self.policy_head(h), self.value_head(h)
 
 
-def discover(net: PolicyValueNet) -> list[UnitGroup]:
-    """The trunk (stem + every block's output, one residual group), each block's inner filters,
-    the heads' conv filters and the value head's hidden layer."""
+def discover(net: PolicyValueNet, head_convs: bool = False) -> list[UnitGroup]:
+    """The trunk (stem + every block's output, one residual group), each block's inner filters
+    and the value head's hidden layer; with ``head_convs`` also the heads' 1x1 conv filters."""
     c = net.config
-    return discover_units(_Traceable(net), torch.zeros(1, c.in_planes, c.rows, c.cols))
+    groups = discover_units(_Traceable(net), torch.zeros(1, c.in_planes, c.rows, c.cols))
+    if not head_convs:
+        groups = [g for g in groups if g.name not in ("policy_head.conv", "value_head.conv")]
+    return groups
 
 
 def trunk_groups(groups: list[UnitGroup]) -> list[str]:

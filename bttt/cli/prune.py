@@ -56,6 +56,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     p.add_argument("--no-latency", action="store_true", help="skip the CPU latency measurement")
+    p.add_argument("--prune-head-convs", action="store_true",
+                   help="also prune the heads' 1x1 conv filters (only 1-2 each; off by default)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -87,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
             f"{(cfg.in_planes, cfg.rows, cfg.cols)}; export the dataset from the same board size")
     task = az.PolicyValueTask(data, args.val_fraction, args.batch_size, args.epochs,
                               args.value_weight, args.seed, args.max_positions)
-    groups = az.discover(net)
+    groups = az.discover(net, head_convs=args.prune_head_convs)
     config = PruneConfig(
         criterion=args.criterion, fraction=args.fraction, mode=args.mode, apply="shrink",
         rewind=args.rewind, cycles=args.cycles, seed=args.seed, latency=not args.no_latency,
