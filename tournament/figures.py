@@ -78,7 +78,7 @@ def heatmap_figure(g, label: str, path: Path, rows: int, cols: int, plt) -> str:
         ax.set_title(title, fontsize=10)
     fig.colorbar(im, ax=axes, shrink=0.8, label="score with the brick on this cell")
     fig.suptitle(f"{label}: score by brick cell" + (" (outlined: training cells)" if train else ""), fontsize=11)
-    fig.savefig(path, dpi=100)
+    fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)
     return path.name
 

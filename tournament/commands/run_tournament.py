@@ -9,10 +9,11 @@ import sys
 HELP = "play a round-robin tournament over brick layouts, store every game and report ratings and generalization"
 
 EPILOG = """examples:
-  bttt tournament                                   # random, paper minimax, paper MCTS on one brick per orbit
-  bttt tournament random minimax:depth=4 --suite all --games 1 --workers 2
-  bttt tournament mcts:iterations=20000 --gauntlet mcts:iterations=20000 --db t.db   # add an agent: new pairings only
-  bttt tournament --train D4 --suite all            # D4 is the training cell, the other 48 are novel
+  bttt tournament                                   # random, paper Minimax, paper MCTS, strong MCTS; 49 cells
+  bttt tournament random minimax:depth=4 --suite orbits --games 2 --db small.db
+  bttt tournament minimax:depth=4                   # add an agent to the default db: new pairings only
+  bttt tournament alphazero:checkpoint=d4 --gauntlet alphazero:checkpoint=d4 --db az.db
+  bttt report --train D4                            # the same games, D4 as the training cell of every control
   bttt tournament --backend ray --address auto      # the same games on a Ray cluster
 Rerunning the same command resumes an interrupted tournament (only missing games are played)."""
 
@@ -21,10 +22,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.epilog = EPILOG
     p.add_argument("agents", nargs="*", metavar="AGENT",
-                   help="agent specs (see 'bttt agents'); default: random minimax:preset=paper mcts:preset=paper, "
-                        "or the agents already in --db")
+                   help="agent specs (see 'bttt agents'); default: random minimax:preset=paper mcts:preset=paper "
+                        "mcts:iterations=20000,c=1.0,leaf=heuristic, or the agents already in --db")
     p.add_argument("--suite", help="brick layouts: a cell (D4), a list (D3,D4,E5), two-brick layouts (D3+E5), "
-                                   "'all' 49 cells or 'orbits' one per symmetry orbit (default orbits)")
+                                   "'all' 49 cells (default) or 'orbits' one per symmetry orbit")
     p.add_argument("--games", type=int, dest="games_per_colour", metavar="N",
                    help="games per pairing, colour and layout (default 2)")
     p.add_argument("--seed", type=int, help="tournament seed; every game's seed derives from it (default 0)")
