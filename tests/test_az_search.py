@@ -64,6 +64,22 @@ def test_finds_win_and_block_with_a_real_network(small_net_evaluate):
     assert [rules.name(int(a)) for a in visits.argmax(axis=1)] == ["A4", "A4"]
 
 
+def test_win_check_takes_a_win_in_one_without_the_network():
+    state = GameState.from_moves(RULES, WIN_IN_ONE)
+    calls = []
+
+    def skewed(planes, masks):
+        calls.append(len(masks))
+        return _skewed_evaluate(planes, masks)
+
+    visits = BatchedMCTS(SearchConfig(simulations=2), 1, RULES).search([state], skewed)
+    assert _name(visits[0].argmax()) == "A4" and visits[0].max() == 2 and calls == []
+    # without it the prior (all on G7) decides a 2-simulation search
+    off = BatchedMCTS(SearchConfig(simulations=2, win_check=False), 1, RULES).search([state], skewed)
+    assert _name(off[0].argmax()) == "G7"
+    assert not SearchConfig(paper_rule=True).uses_win_check and SearchConfig().uses_win_check
+
+
 def test_visit_counts_sum_to_simulations_with_and_without_reuse():
     cfg = SearchConfig(simulations=37)
     mcts = BatchedMCTS(cfg, 3, RULES, seed=1)

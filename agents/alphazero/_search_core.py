@@ -128,9 +128,54 @@ def _write_planes(t, out_row, p1, p2, to_move, node, bricks, rows, cols, planes,
 
 
 @njit(cache=True)
+def _expand_if_winning(t, node, meta, p1, p2, to_move, first_child, n_children, parent, action, ready, N, W, P,
+                       full, win_masks, cell_ptr, cell_wins, max_nodes):
+    """Win-in-one check: if the side to move at ``node`` can win at once, expand it without the network.
+
+    The winning moves share the prior, the others get 0, and the node's value is a
+    proven +1 for the side to move. Returns whether it did so.
+    """
+    me = to_move[t, node]
+    own = p1[t, node] if me == 1 else p2[t, node]
+    free = full[t] & ~(p1[t, node] | p2[t, node])
+    n_legal = 0
+    n_win = 0
+    f = free
+    while f:
+        a = lowest_bit_index(f)
+        f &= f - _ONE
+        n_legal += 1
+        if is_win_at(own | (_ONE << np.uint64(a)), a, win_masks, cell_ptr, cell_wins):
+            n_win += 1
+    start = meta[t, NEXT_FREE]
+    if n_win == 0 or start + n_legal > max_nodes:
+        return False
+    f = free
+    c = start
+    while f:
+        a = lowest_bit_index(f)
+        f &= f - _ONE
+        parent[t, c] = node
+        action[t, c] = a
+        ready[t, c] = 0
+        n_children[t, c] = 0
+        first_child[t, c] = 0
+        N[t, c] = 0
+        W[t, c] = 0.0
+        wins = is_win_at(own | (_ONE << np.uint64(a)), a, win_masks, cell_ptr, cell_wins)
+        P[t, c] = 1.0 / n_win if wins else 0.0
+        c += 1
+    first_child[t, node] = start
+    n_children[t, node] = n_legal
+    meta[t, NEXT_FREE] = start + n_legal
+    _backup(t, node, -1.0, parent, N, W)  # the player who moved into ``node`` loses
+    return True
+
+
+@njit(cache=True)
 def select_leaves(active, targets, meta, p1, p2, to_move, status, ready, first_child, n_children, parent, action,
                   N, W, P, bricks, full, c_puct, paper_rule, fpu_reduction, win_masks, cell_ptr, cell_wins,
-                  rows, cols, planes, masks, need):
+                  rows, cols, planes, masks, need, win_check, max_nodes):
     """One simulation step for every active tree.
 
     Descends from each root by PUCT to a leaf. Terminal leaves are backed up at once;
@@ -138,7 +183,9 @@ def select_leaves(active, targets, meta, p1, p2, to_move, status, ready, first_c
     row ``k`` of ``planes``/``masks`` with ``need[k] = tree``. A tree whose root
     children already hold ``targets[t]`` visits is skipped (its ``active`` flag is
     cleared). An unexpanded root is itself the leaf (its evaluation is no
-    simulation). Returns the number of leaves to evaluate.
+    simulation). With ``win_check``, a leaf whose side to move can win at once is
+    expanded and backed up as a proven win without the network. Returns the number
+    of leaves to evaluate.
     """
     k = 0
     for t in range(active.shape[0]):
@@ -158,6 +205,10 @@ def select_leaves(active, targets, meta, p1, p2, to_move, status, ready, first_c
         s = status[t, node]
         if s != ONGOING:
             _backup(t, node, 0.0 if s == DRAW else 1.0, parent, N, W)
+            continue
+        if win_check and _expand_if_winning(t, node, meta, p1, p2, to_move, first_child, n_children, parent,
+                                            action, ready, N, W, P, full, win_masks, cell_ptr, cell_wins,
+                                            max_nodes):
             continue
         meta[t, LEAF] = node
         _write_planes(t, k, p1, p2, to_move, node, bricks, rows, cols, planes, masks, full)

@@ -36,6 +36,7 @@ class TrainConfig:
     noise_fraction: float = 0.25
     fpu_reduction: float = 0.25
     paper_rule: bool = False
+    win_check: bool = True  # search shortcut: a leaf with a win in one is a proven win (no network call)
     temperature_moves: int = 6  # sample moves by visit count for this many plies, then play the most visited
     # --- learning
     replay_capacity: int = 40_000
@@ -86,6 +87,7 @@ class TrainConfig:
             simulations=self.simulations if simulations is None else simulations, c_puct=self.c_puct,
             dirichlet_alpha=self.dirichlet_alpha, noise_fraction=self.noise_fraction,
             paper_rule=self.paper_rule, reuse_tree=True, fpu_reduction=self.fpu_reduction,
+            win_check=self.win_check,
         )
 
     def opponents(self) -> list[str]:

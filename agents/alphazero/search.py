@@ -11,6 +11,12 @@ Selection rules:
   Q is the parent's own mean value minus ``fpu_reduction`` (first-play urgency, as
   in Leela Zero; 0.25 by default), so after a strong first child the search does
   not spread visits over every untried move.
+* win-in-one check (``win_check``, on by default except under ``paper_rule``): a leaf
+  whose side to move can complete a line at once is expanded without a network call,
+  its winning moves sharing the prior, and backed up as a proven win. An untrained
+  network gives winning moves tiny priors, so without it a small search (and the
+  self-play games that teach the network) often misses wins and the blocks that a
+  loss one move later calls for.
 * ``paper_rule``: the original code's ``U = c_puct * P * sqrt(sum N_child) / (1 + N)``
   with Q of unvisited children = 0: on a fresh node every score is 0 and the first
   child in ascending action order wins (strict ``>``).
@@ -48,6 +54,7 @@ class SearchConfig:
     paper_rule: bool = False
     reuse_tree: bool = True
     fpu_reduction: float = 0.25  # default rule only
+    win_check: bool | None = None  # win-in-one shortcut at leaves; None = on, except under paper_rule
 
     def __post_init__(self) -> None:
         if self.simulations < 0:
@@ -58,6 +65,10 @@ class SearchConfig:
             raise BtttError(f"noise_fraction={self.noise_fraction}: must be between 0 and 1")
         if self.dirichlet_alpha <= 0:
             raise BtttError(f"dirichlet_alpha={self.dirichlet_alpha}: must be positive")
+
+    @property
+    def uses_win_check(self) -> bool:
+        return (not self.paper_rule) if self.win_check is None else bool(self.win_check)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -242,6 +253,7 @@ class BatchedMCTS:
             self.first_child, self.n_children, self.parent, self.action, self.N, self.W, self.P,
             self.bricks, self.full, cfg.c_puct, cfg.paper_rule, cfg.fpu_reduction,
             win_masks, cell_ptr, cell_wins, self.rows, self.cols, self._planes, self._masks, self._need,
+            cfg.uses_win_check, self.max_nodes,
         )
         if n == 0:
             return 0
