@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,7 +54,7 @@ class PruneConfig:
     target_units: float | None = None
     target_params: float | None = None
     target_macs: float | None = None
-    target_groups: tuple[tuple[str, float], ...] | None = None
+    target_groups: tuple[tuple[str, float], ...] | None = None  # never pruned below ceil(t*size)
     metric: str | None = None
     metric_tolerance: float | None = None
     higher_is_better: bool = True
@@ -277,7 +278,7 @@ class IterativePruner:
             self.best = {"alive": {k: v.clone() for k, v in self.alive.items()},
                          "model": copy.deepcopy(self.model.state_dict()), "cycle": cycle}
         if c.target_groups and all(
-            int(self.alive[n].sum()) <= t * self.alive[n].numel() for n, t in c.target_groups
+            int(self.alive[n].sum()) <= self._floor(n, t) for n, t in c.target_groups
         ):
             return "every targeted group reached its target size"
         for key, target in (("units_frac", c.target_units), ("params_frac", c.target_params),
@@ -321,6 +322,9 @@ class IterativePruner:
         if self.config.rewind == "early" and not self.rows and epoch == self.config.rewind_epoch:
             self.early = copy.deepcopy(model.state_dict())
 
+    def _floor(self, name: str, target: float) -> int:
+        return math.ceil(target * self.alive[name].numel() - 1e-9)
+
     def _prune(self, cycle: int) -> None:
         c = self.config
         loader = self.score_loader
@@ -333,7 +337,10 @@ class IterativePruner:
             idx = self._cur_alive_orig[g.name] if c.apply == "shrink" else torch.arange(g.size)
             full[idx] = raw[g.name].float()
             scores[g.name] = full
-        self.alive = select_removal(scores, self.alive, c.fraction, c.mode, c.min_units,
+        floors = {g.name: c.min_units for g in self.groups}
+        for n, t in c.target_groups or ():  # a targeted group stops exactly at its target
+            floors[n] = max(c.min_units, self._floor(n, t))
+        self.alive = select_removal(scores, self.alive, c.fraction, c.mode, floors,
                                     seed=c.seed * 104729 + cycle)
         self._install(self._rewind_source(cycle + 1))
 
