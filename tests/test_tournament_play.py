@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from tournament_agents import make_importable
 
 from bttt import GameState, Rules
-from tests.tournament_agents import make_importable
 from tournament.play import (
     DRAW,
     ILLEGAL,

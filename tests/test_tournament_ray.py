@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from tournament_agents import REPO, make_importable
 
-from tests.tournament_agents import REPO, make_importable
 from tournament.driver import TournamentSpec, run_tournament
 from tournament.store import Store
 

@@ -6,10 +6,10 @@ import csv
 import math
 
 import pytest
+from tournament_agents import make_importable
 
 from bttt.cells import parse_cell
 from bttt.cli import main
-from tests.tournament_agents import make_importable
 from tournament.generalization import analyse, chebyshev, layout_distance
 from tournament.play import GameResult
 from tournament.report import build_report, write_report

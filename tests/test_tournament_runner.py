@@ -10,9 +10,9 @@ import sys
 import time
 
 import pytest
+from tournament_agents import make_importable
 
 from bttt.errors import BtttError
-from tests.tournament_agents import make_importable
 from tournament.driver import TournamentSpec, run_tournament
 from tournament.store import Store, StoreError
 

@@ -1,6 +1,7 @@
 """Misbehaving and scripted agents for the tournament tests, importable by workers as plug-in specs.
 
-Specs look like ``tests.tournament_agents:raiser``. Tests make the repository root
+Specs look like ``tests.tournament_agents:raiser``. Tests import this file as ``tournament_agents``
+(pytest puts tests/ on sys.path) and make the repository root
 importable for worker processes (``sys.path`` and ``PYTHONPATH``) via
 :func:`make_importable` before any worker starts.
 """
