@@ -72,3 +72,10 @@ def test_slow_move_over_limit_is_a_timeout_even_without_interrupt():
     # 0.05 s per move against a 0.01 s limit: over the limit on the first move.
     r = play_game(task(f"{T}:slow:delay=0.05", RANDOM, limit=0.01))
     assert r.termination == TIMEOUT and r.fault_player == 1 and r.plies == 0
+
+
+def test_one_off_start_up_cost_is_not_charged_to_a_timed_move():
+    clear_agents()
+    r = play_game(task(f"{T}:slow_first:seconds=0.6", RANDOM, limit=0.3))
+    assert r.termination in (WIN, DRAW), r.fault_detail
+    assert max(r.move_times) < 0.3

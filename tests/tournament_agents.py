@@ -136,3 +136,22 @@ def slow(delay: float = 0.01) -> Agent:
 
 def trained(cells: str = "D4") -> Agent:
     return Trained(cells)
+
+
+class SlowFirst(Scripted):
+    """Slow only on the first move it ever makes in a process (like loading compiled kernels)."""
+
+    def __init__(self, seconds: float = 1.0) -> None:
+        super().__init__(0)
+        self.seconds = seconds
+        self.warm = False
+
+    def behave(self, state, move):
+        if not self.warm:
+            self.warm = True
+            time.sleep(self.seconds)
+        return move
+
+
+def slow_first(seconds: float = 1.0) -> Agent:
+    return SlowFirst(seconds)

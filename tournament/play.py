@@ -77,15 +77,39 @@ class MoveTimeout(Exception):  # noqa: N818 - raised by the alarm inside an agen
 _AGENTS: dict[tuple[str, int], object] = {}
 
 
-def agent_for(spec: str, seat: int):
-    """This process's agent for ``spec`` in ``seat`` (built once, reused across games)."""
+def agent_for(spec: str, seat: int, warm_up: GameState | None = None):
+    """This process's agent for ``spec`` in ``seat`` (built once, reused across games).
+
+    With ``warm_up`` (a state; used when moves are timed) a new agent first plays one untimed move from it,
+    so that one-off costs such as loading compiled numba kernels are not charged to its first timed move.
+    """
     key = (spec, seat)
     agent = _AGENTS.get(key)
     if agent is None:
         from agents.registry import make_agent
 
         agent = _AGENTS[key] = make_agent(spec)
+        if warm_up is not None:
+            _warm_up(agent, warm_up)
     return agent
+
+
+def _warm_up(agent, state: GameState, budget: float = 30.0) -> None:
+    use_alarm = _alarm_available()
+    old = signal.signal(signal.SIGALRM, _on_alarm) if use_alarm else None
+    try:
+        if use_alarm:
+            signal.setitimer(signal.ITIMER_REAL, budget)
+        try:
+            agent.step(state.clone())
+        finally:
+            if use_alarm:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+    except Exception:  # noqa: BLE001 - a faulty agent will fault again in the timed game, and lose it there
+        pass
+    finally:
+        if use_alarm:
+            signal.signal(signal.SIGALRM, old)
 
 
 def forget_agent(spec: str, seat: int) -> None:
@@ -118,7 +142,7 @@ def play_game(task: GameTask) -> GameResult:
     specs = {1: task.p1_spec, 2: task.p2_spec}
     agents = {}
     for seat in (1, 2):
-        agent = agent_for(specs[seat], seat)
+        agent = agent_for(specs[seat], seat, warm_up=state if task.move_time_limit else None)
         agent.reset()
         agent.seed(agent_seed(task.seed, seat))
         agents[seat] = agent
