@@ -117,3 +117,14 @@ def test_resume_after_kill_minus_9_finishes_exactly_the_missing_games(tmp_path):
 def test_bad_agent_spec_fails_before_any_game(tmp_path):
     with pytest.raises(BtttError, match="unknown agent"):
         run_tournament(TournamentSpec(agents=[RANDOM, "nosuchagent"]), tmp_path / "t.db", progress=False)
+
+
+def test_gauntlet_joins_and_plays_only_its_pairings(tmp_path):
+    db = tmp_path / "g.db"
+    run_tournament(TournamentSpec(agents=[RANDOM, SLOW], suite="D4", games_per_colour=1), db, workers=1,
+                   progress=False)
+    challenger = f"{T}:slow:delay=0.0"
+    summary = run_tournament(TournamentSpec(gauntlet=challenger), db, workers=1, progress=False)
+    assert summary.played == 2 * 2 and challenger in summary.agents
+    new = [k for k in snapshot(db) if {k.p1, k.p2} != {RANDOM, SLOW}]
+    assert len(new) == 4 and all(challenger in (k.p1, k.p2) for k in new)

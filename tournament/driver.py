@@ -114,14 +114,15 @@ def prepare(spec: TournamentSpec, store: Store) -> tuple[dict, list[tuple[str, s
     names = [a[0] for a in agents]
     gauntlet = None
     if spec.gauntlet is not None:
-        match = [name for name, s, _ in given if spec.gauntlet in (name, s)] or [
-            name for name, s, _ in agents if spec.gauntlet in (name, s)]
-        if not match:
-            gauntlet = resolve_agents([spec.gauntlet])[0][0]
-            if gauntlet not in names:
-                raise BtttError(f"--gauntlet {spec.gauntlet!r} is not one of the agents; list it among them")
-        else:
+        match = [name for name, s, _ in agents if spec.gauntlet in (name, s)]
+        if match:
             gauntlet = match[0]
+        else:  # not listed: it joins the tournament
+            gauntlet, g_spec, g_cells = resolve_agents([spec.gauntlet])[0]
+            if gauntlet not in names:
+                store.add_agent(gauntlet, g_spec, g_cells, rows, cols)
+                agents = store.agents(rows, cols)
+                names = [a[0] for a in agents]
     keys = build_schedule(names, config["suite"], config["games_per_colour"], gauntlet)
     done = store.done_keys()
     spec_of = {name: s for name, s, _ in agents}

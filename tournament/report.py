@@ -277,7 +277,7 @@ def write_report(report: Report, out: str | Path, figures: bool = True) -> Path:
 def markdown_page(report: Report, images: dict[str, list[str]]) -> str:
     t = report.tables
     md = ["# Brick Tic-Tac-Toe tournament report", "", describe_config(report.config, report.n_games) + ".", ""]
-    played = [r for r in report.runs if r.get("wall_time")]
+    played = [r for r in report.runs if r.get("games_played")]
     if played:
         total = sum(r["wall_time"] for r in played)
         games = sum(r["games_played"] for r in played)
