@@ -25,10 +25,14 @@ DEFAULT_MAX_CRASHES = 2
 
 
 def _init_worker() -> None:
-    """Worker start-up: ignore Ctrl-C (the driver handles it and stops the pool)."""
+    """Worker start-up: ignore Ctrl-C (the driver handles it and stops the pool), and one math thread per
+    worker (games already run in parallel; like Ray, unless the user set these variables)."""
+    import os
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
 
 
 def _context():
