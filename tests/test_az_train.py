@@ -150,3 +150,27 @@ def test_two_workers_generate_the_iterations_games(tmp_path):
                  *TINY_RUN]) == 0
     ckpt = load_checkpoint(run / "checkpoint.pt")
     assert ckpt.progress["games"] == 6 and ckpt.progress["positions"] > 6 * 6
+
+
+def test_evaluation_layouts_and_a_match_against_random():
+    from agents.alphazero.evaluation import eval_layouts, play_match, summarise
+    from agents.alphazero.search import SearchConfig
+    from bttt.cells import cell_name
+
+    def names(cfg):
+        return [(cell_name(e.layout[0]), e.group) for e in eval_layouts(cfg)]
+
+    assert names(TrainConfig(bricks="D4", eval_novel=2)) == [("D4", "train"), ("C4", "novel"), ("B4", "novel")]
+    # with the paper's flips R2 also sees D5, so the D3 orbit (C4, D3, D5, E4) is not novel
+    assert names(TrainConfig(bricks="D3,D4", augment="paper", eval_novel=2)) == [
+        ("D3", "train"), ("D4", "train"), ("B4", "novel"), ("C3", "novel")]
+    wide = eval_layouts(TrainConfig(bricks="random"))
+    assert len(wide) == 10 and {e.group for e in wide} == {"train"}  # one cell per orbit, nothing novel
+    layouts = eval_layouts(TrainConfig(bricks="D4", eval_novel=1))
+    games = play_match(uniform_evaluate, SearchConfig(simulations=30), "random", layouts, 2, 7, 7, 4, seed=3)
+    assert len(games) == 2 * 2 * 2 and all(0 <= g["score"] <= 1 for g in games)
+    rows = summarise(games)
+    assert {(r["group"], r["colour"]) for r in rows} == {("train", 1), ("train", 2), ("novel", 1), ("novel", 2)}
+    assert all(r["wins"] + r["draws"] + r["losses"] == r["games"] == 2 for r in rows)
+    # a 30-simulation search with the win check beats a random mover nearly always
+    assert np.mean([g["score"] for g in games]) >= 0.75
