@@ -128,3 +128,16 @@ def test_gauntlet_joins_and_plays_only_its_pairings(tmp_path):
     assert summary.played == 2 * 2 and challenger in summary.agents
     new = [k for k in snapshot(db) if {k.p1, k.p2} != {RANDOM, SLOW}]
     assert len(new) == 4 and all(challenger in (k.p1, k.p2) for k in new)
+
+
+def test_move_time_limit_is_enforced_in_worker_processes(tmp_path):
+    sleeper = f"{T}:sleeper:after=1,seconds=30"
+    spec = TournamentSpec(agents=[RANDOM, sleeper], suite="D4", games_per_colour=1, move_time_limit=0.3)
+    start = time.perf_counter()
+    summary = run_tournament(spec, tmp_path / "t.db", workers=2, progress=False)
+    assert time.perf_counter() - start < 20  # the 30 s sleeps were cut short
+    assert summary.faults == 2
+    with Store(tmp_path / "t.db", create=False) as s:
+        for g in s.games():
+            seat = 1 if g.p1 == sleeper else 2
+            assert (g.termination, g.fault_player, g.winner) == ("timeout", seat, 3 - seat)
