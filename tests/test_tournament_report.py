@@ -69,10 +69,12 @@ def test_report_files_and_tables(tmp_path):
         "control", "trained"]
     page = write_report(report, tmp_path / "out")
     files = {p.name for p in (tmp_path / "out").iterdir()}
-    assert {"index.md", "standings.csv", "cells.csv", "generalization.csv", "ratings.png",
+    assert {"index.md", "index.html", "standings.csv", "cells.csv", "generalization.csv", "ratings.png",
             "heatmap_trained.png", "heatmap_control.png", "by_distance.png"} <= files
     md = page.read_text()
-    assert "![heatmap](heatmap_trained.png)" in md and "## Generalization" in md
+    assert "![heatmap_trained](heatmap_trained.png)" in md and "## Generalization" in md
+    page_html = (tmp_path / "out" / "index.html").read_text()
+    assert "<img src='heatmap_trained.png'" in page_html and "<h2>Generalization</h2>" in page_html
     with open(tmp_path / "out" / "generalization.csv") as fh:
         rows = {r["agent"]: r for r in csv.DictReader(fh)}
     assert float(rows["trained"]["gap"]) == pytest.approx(1 - 1 / 3)

@@ -3,13 +3,12 @@
 :func:`build_report` reads a store and returns a :class:`Report` (tables, the
 terminal summary, the fitted ratings and the generalization analysis);
 :func:`write_report` writes its CSV files, PNG figures and one Markdown page
-(``index.md``) that puts them together.
+(``index.md``, and the same as ``index.html``) that puts them together.
 """
 
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -258,7 +257,7 @@ def heatmap_text(g: AgentGeneralization, label: str, config) -> str:
 
 
 def write_report(report: Report, out: str | Path, figures: bool = True) -> Path:
-    """Write CSVs, PNGs and ``index.md`` into ``out``; return the Markdown page's path."""
+    """Write CSVs, PNGs, ``index.md`` and ``index.html`` into ``out``; return the Markdown page's path."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     for stem, table in report.tables.items():
@@ -268,35 +267,9 @@ def write_report(report: Report, out: str | Path, figures: bool = True) -> Path:
         from tournament.figures import write_figures
 
         images = write_figures(report, out)
-    page = markdown_page(report, images)
+    from tournament.page import html_page, markdown_page
+
+    (out / "index.html").write_text(html_page(report, images))
     path = out / "index.md"
-    path.write_text(page)
+    path.write_text(markdown_page(report, images))
     return path
-
-
-def markdown_page(report: Report, images: dict[str, list[str]]) -> str:
-    t = report.tables
-    md = ["# Brick Tic-Tac-Toe tournament report", "", describe_config(report.config, report.n_games) + ".", ""]
-    played = [r for r in report.runs if r.get("games_played")]
-    if played:
-        total = sum(r["wall_time"] for r in played)
-        games = sum(r["games_played"] for r in played)
-        how = ", ".join(sorted({f"{r['backend']} backend, {r['workers']} workers" for r in played}))
-        md += [f"Played in {len(played)} run(s): {games} games in {total / 60:.1f} min wall time ({how}). "
-               f"Generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.", ""]
-    md += ["## Ratings", "", t["standings"].markdown(), ""]
-    md += [f"![ratings]({p})" for p in images.get("ratings", [])] + [""]
-    md += ["## Crosstables (per colour)", "", t["crosstable_p1"].title, "", t["crosstable_p1"].markdown(), "",
-           t["crosstable_p2"].title, "", t["crosstable_p2"].markdown(), ""]
-    md += ["## Outcomes", "", t["outcomes"].markdown(), ""]
-    md += ["## Generalization", "", t["generalization"].markdown(), ""]
-    md += [f"![gap]({p})" for p in images.get("gap", [])] + [""]
-    md += ["### Per-cell scores", "", "Each heatmap shows the agent's mean score (win 1, draw 1/2, loss 0) with "
-           "the brick on that cell: as player 1, as player 2, and both. Training cells are outlined.", ""]
-    md += [f"![heatmap]({p})" for p in images.get("heatmaps", [])] + [""]
-    if t["by_distance"].rows:
-        md += ["### By distance from training", "", t["by_distance"].markdown(), ""]
-    md += ["### By symmetry orbit", "", t["by_orbit"].markdown(), ""]
-    md += ["### Every layout", "", t["cells"].markdown(), ""]
-    md += ["CSV files: " + ", ".join(f"[{k}.csv]({k}.csv)" for k in t), ""]
-    return "\n".join(md)

@@ -76,5 +76,5 @@ def run(args: argparse.Namespace) -> int:
     report = build_report(args.db)
     print(report.summary())
     page = write_report(report, args.out, figures=not args.no_figures)
-    print(f"\nReport written to {page} (CSV files and figures beside it).")
+    print(f"\nReport written to {page} and index.html (CSV files and figures beside them).")
     return 0
