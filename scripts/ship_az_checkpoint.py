@@ -63,11 +63,36 @@ def main(argv: list[str] | None = None) -> int:
         "shipped": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "note": args.note,
     }
+    chain, total = _warm_start_chain(ckpt.train_config or {})
+    if chain:
+        record["warm_started_from"] = chain
+        record["training_time_s"] = round((ckpt.progress.get("elapsed_s") or 0) + total, 1)
+        record["training_time_note"] = "this run plus every run it was warm-started from (--init-from)"
     if args.eval_json:
         record["acceptance"] = json.loads(Path(args.eval_json).read_text())
     (DEST / f"{args.name}.json").write_text(json.dumps(record, indent=1) + "\n")
     print(f"shipped {pt} ({pt.stat().st_size / 1024:.0f} KiB) and {args.name}.json")
     return 0
+
+
+def _warm_start_chain(train_config: dict) -> tuple[list[dict], float]:
+    """The runs a checkpoint was warm-started from (``--init-from``), newest first, and their total time."""
+    chain, total = [], 0.0
+    source = train_config.get("init_from")
+    while source:
+        try:
+            prev = load_checkpoint(source)
+        except Exception as exc:  # noqa: BLE001 - record what is known, do not fail the shipping
+            chain.append({"checkpoint": source, "error": str(exc)})
+            break
+        prov = prev.extra.get("provenance", {})
+        chain.append({"checkpoint": source, "training_bricks": prev.training_bricks, "progress": prev.progress,
+                      "train_config": prev.train_config,
+                      "commands": [prov.get("command")] + [r.get("command") for r in prov.get("resumed", [])],
+                      "hardware": prov.get("hardware")})
+        total += float(prev.progress.get("elapsed_s") or 0)
+        source = (prev.train_config or {}).get("init_from")
+    return chain, total
 
 
 if __name__ == "__main__":
