@@ -1,0 +1,54 @@
+"""Elo difference (95% CI) between a pruned AlphaZero agent and its unpruned parent, from a tournament db.
+
+Fits the tournament's Bradley-Terry-Davidson ratings to every stored game and prints each agent's
+Elo, the pruned-minus-unpruned difference with its 95% interval (from the joint covariance, not
+the two separate intervals), the likelihood of superiority and the head-to-head record.
+
+    python scripts/prune_az_elo.py prune.db --pruned pruned.pt --unpruned final.pt
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tournament.rating import ELO_PER_NAT, Z95, fit_ratings, outcome_counts  # noqa: E402
+from tournament.store import Store  # noqa: E402
+
+
+def _find(names: list[str], needle: str) -> int:
+    hits = [i for i, n in enumerate(names) if needle in n]
+    if len(hits) != 1:
+        raise SystemExit(f"{needle!r} matches {len(hits)} agents: {names}")
+    return hits[0]
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("db")
+    p.add_argument("--pruned", required=True, help="substring of the pruned agent's name")
+    p.add_argument("--unpruned", required=True, help="substring of the unpruned agent's name")
+    args = p.parse_args(argv)
+    with Store(args.db, create=False) as store:
+        names = [n for n, _, _ in store.agents()]
+        games = [(g.p1, g.p2, g.winner) for g in store.games()]
+    r = fit_ratings(outcome_counts(games, names), names)
+    for i in r.order():
+        print(f"{r.elo[i]:+7.0f} +-{r.elo_ci[i]:4.0f}  {names[i]}  ({int(r.games[i])} games)")
+    a, b = _find(names, args.pruned), _find(names, args.unpruned)
+    d = (r.theta[a] - r.theta[b]) * ELO_PER_NAT
+    ci = Z95 * r.diff_se(a, b) * ELO_PER_NAT
+    print(f"\npruned - unpruned: {d:+.0f} Elo, 95% CI [{d - ci:+.0f}, {d + ci:+.0f}], "
+          f"P(pruned stronger) = {r.los(a, b):.2f}")
+    w = sum(1 for p1, p2, wi in games if (p1, p2, wi) in ((names[a], names[b], 1), (names[b], names[a], 2)))
+    lo = sum(1 for p1, p2, wi in games if (p1, p2, wi) in ((names[a], names[b], 2), (names[b], names[a], 1)))
+    dr = sum(1 for p1, p2, wi in games if {p1, p2} == {names[a], names[b]} and wi == 0)
+    print(f"head to head (pruned's view): {w} wins, {dr} draws, {lo} losses")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
