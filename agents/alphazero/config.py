@@ -37,7 +37,10 @@ class TrainConfig:
     fpu_reduction: float = 0.25
     paper_rule: bool = False
     win_check: bool = True  # search shortcut: a leaf with a win in one is a proven win (no network call)
-    temperature_moves: int = 6  # sample moves by visit count for this many plies, then play the most visited
+    # Sample moves by visit count for this many plies, then play the most visited. Keep it small: with 6,
+    # player 2 played its first 3 moves by sampling, never blocked an early open three, and self-play
+    # games collapsed to 7-9 plies won by player 1.
+    temperature_moves: int = 2
     # --- learning
     replay_capacity: int = 40_000
     batch_size: int = 256

@@ -94,7 +94,7 @@ def check_resume_config(saved: dict, given: dict, path: Path) -> None:
     # Settings a resumed run may change (the schedule and the machine); the checkpoint then records the new
     # values and the resume command in its provenance.
     free = {"iterations", "workers", "threads", "device", "eval_every", "eval_games", "eval_opponents", "eval_novel",
-            "eval_simulations", "train_steps", "lr", "games_per_iteration", "parallel_games"}
+            "eval_simulations", "train_steps", "lr", "games_per_iteration", "parallel_games", "temperature_moves"}
     clash = [f"--{k.replace('_', '-')} {given[k]!r} (checkpoint: {saved.get(k)!r})"
              for k in sorted(given) if k not in free and saved.get(k) != given[k]]
     if clash:
