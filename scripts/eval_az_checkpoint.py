@@ -5,8 +5,9 @@ Example (the shipped-checkpoint acceptance check: 10 games per training cell as 
     python scripts/eval_az_checkpoint.py agents/alphazero/checkpoints/d4.pt --opponent mcts:preset=paper \
         --simulations 100 --games 10 --colours 1
 
-The network plays with batched PUCT search (no noise, most-visited move); all its
-games search together. Layouts default to the checkpoint's training layouts.
+The network plays with batched PUCT search (no noise, most-visited move, the same
+search as ``alphazero:checkpoint=...,simulations=N``); the games of one layout
+search together. Layouts default to the checkpoint's training layouts.
 """
 
 from __future__ import annotations
@@ -49,8 +50,10 @@ def main(argv: list[str] | None = None) -> int:
     evaluate = Evaluator(ckpt.build_net(), device="cpu")
     colours = tuple(int(c) for c in args.colours.split(","))
     t0 = time.perf_counter()
-    games = play_match(evaluate, search, args.opponent, layouts, args.games, cfg.rows, cfg.cols, 4, args.seed,
-                       colours=colours)
+    games = []
+    for i, layout in enumerate(layouts):  # one layout at a time keeps the trees' memory small
+        games += play_match(evaluate, search, args.opponent, [layout], args.games, cfg.rows, cfg.cols, 4,
+                            args.seed + 1009 * i, colours=colours)
     elapsed = time.perf_counter() - t0
     print(f"{args.checkpoint} ({args.simulations} simulations) vs {args.opponent}, {elapsed:.0f} s")
     print(f"{'layout':>8} {'colour':>6} {'games':>5} {'W':>3} {'D':>3} {'L':>3} {'score':>6}")
