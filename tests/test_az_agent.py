@@ -82,7 +82,7 @@ def test_default_search_with_tree_reuse_is_legal_and_repeatable(tiny_ckpt) -> No
     assert games[0] == games[1]
     no_reuse = make_agent(spec + ",reuse_tree=false", seed=7)
     _play(no_reuse, make_agent("random", seed=0), "D4")
-    assert no_reuse.name.endswith("reuse_tree=false")
+    assert "reuse_tree=false" in no_reuse.name and no_reuse.mcts.config.reuse_tree is False
 
 
 def test_temperature_samples_and_zero_temperature_is_argmax(tiny_ckpt) -> None:
@@ -135,3 +135,17 @@ def test_canonical_name_rebuilds_the_same_agent(tiny_ckpt) -> None:
     assert make_agent(f"alphazero:checkpoint={tiny_ckpt}").c_puct is None  # the search's default
     with pytest.raises(AgentSpecError, match="number or auto"):
         make_agent(f"alphazero:checkpoint={tiny_ckpt},c_puct=big")
+
+
+def test_threads_parameter_sets_torch_threads(tiny_ckpt) -> None:
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        make_agent(f"alphazero:checkpoint={tiny_ckpt},simulations=0,threads=0,device=cpu")
+        assert torch.get_num_threads() == 2
+        agent = make_agent(f"alphazero:checkpoint={tiny_ckpt},simulations=0,device=cpu")
+        assert torch.get_num_threads() == 1 and agent.name.endswith("threads=1")
+    finally:
+        torch.set_num_threads(before)

@@ -12,7 +12,8 @@ samples proportionally to visits^(1/T) instead.
 
 The agent declares ``training_cells`` (the brick cells its network was trained
 on, read from the checkpoint), which tournaments use to split familiar from novel
-brick positions. This module only registers the agent; torch is imported when
+brick positions. On the CPU it sets torch to ``threads`` threads (default 1, process-wide;
+``threads=0`` leaves torch alone). This module only registers the agent; torch is imported when
 one is built, so listing agents stays fast.
 """
 
@@ -93,12 +94,22 @@ def _shared_net(path: Path, ckpt: Checkpoint, device):
     return _cached(_nets, key, lambda: ckpt.build_net(device))
 
 
+def _set_torch_threads(threads: int) -> None:
+    """Set the process's torch CPU threads. Batch-1 search inference gains little from more threads,
+    and tournament workers each running a multi-threaded torch on a small machine oversubscribe the
+    cores: OpenMP spin-waiting then makes inference up to 100x slower (scripts/bench_az_network.py)."""
+    import torch
+
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+
+
 class AlphaZeroAgent(Agent):
     """Plays with a policy-value network and (if ``simulations > 0``) batched PUCT search."""
 
     def __init__(self, checkpoint: str = "d4", simulations: int = 100, c_puct: float | None = None,
                  device: str = "auto", temperature: float = 0.0, paper: bool = False,
-                 reuse_tree: bool = True, seed: int | None = None) -> None:
+                 reuse_tree: bool = True, threads: int = 1, seed: int | None = None) -> None:
         from agents.alphazero.evaluator import Evaluator, resolve_device
 
         if simulations < 0:
@@ -108,6 +119,8 @@ class AlphaZeroAgent(Agent):
         self.checkpoint_path = resolve_checkpoint(checkpoint)
         self.ckpt = load_cached(self.checkpoint_path)
         self.device = resolve_device(device)
+        if threads > 0 and self.device.type == "cpu":
+            _set_torch_threads(threads)
         self.simulations = int(simulations)
         self.paper = bool(paper)
         self.c_puct = float(c_puct) if c_puct is not None else (PAPER_C_PUCT if paper else None)
@@ -225,9 +238,10 @@ def _c_puct_ok(value: str) -> str | None:
 
 
 def _make(checkpoint: str = "d4", simulations: int = 100, c_puct: str = "auto", device: str = "auto",
-          temperature: float = 0.0, paper: bool = False, reuse_tree: bool = True) -> AlphaZeroAgent:
+          temperature: float = 0.0, paper: bool = False, reuse_tree: bool = True,
+          threads: int = 1) -> AlphaZeroAgent:
     c = None if c_puct.strip().lower() == "auto" else float(c_puct)
-    return AlphaZeroAgent(checkpoint, simulations, c, device, temperature, paper, reuse_tree)
+    return AlphaZeroAgent(checkpoint, simulations, c, device, temperature, paper, reuse_tree, threads)
 
 
 register_agent(AgentEntry(
@@ -242,6 +256,8 @@ register_agent(AgentEntry(
               check=non_negative),
         Param("paper", bool, False, "the paper's search: its selection rule, c_puct 1, illegal logits -100"),
         Param("reuse_tree", bool, True, "keep the searched subtree between moves"),
+        Param("threads", int, 1, "torch CPU threads for this process (0 = leave torch's setting); 1 avoids "
+              "oversubscribing cores when several tournament workers run", check=non_negative),
     ),
     "AlphaZero network with PUCT search (checkpoint from 'bttt train' or 'bttt import-keras')",
 ))
