@@ -70,6 +70,7 @@ def test_imported_network_plays_with_the_papers_search(paper_ckpts) -> None:
     np.testing.assert_allclose(dist * (sims - 1), visits, atol=1e-5)
     assert visits.sum() == sims - 1 and np.all(visits[~state.legal_mask()] == 0)
     assert agent.mcts.config.paper_rule and agent.mcts.config.c_puct == 1.0
+    assert agent.reuse_tree is False  # the original searched a fresh tree every move
     # r2 against r3, both searching with the paper's rule, on a training cell and a novel cell
     other = make_agent(f"alphazero:checkpoint={paper_ckpts['r3']},simulations=4,paper=true", seed=4)
     for brick in ("D3", "B6"):
@@ -118,6 +119,8 @@ def test_bad_specs_and_positions_are_refused(tiny_ckpt) -> None:
         make_agent(base + ",device=tpu")
     with pytest.raises(AgentSpecError, match="not a valid bool"):
         make_agent(base + ",paper=maybe")
+    with pytest.raises(AgentSpecError, match="auto, true, false"):
+        make_agent(base + ",reuse_tree=sometimes")
     agent = make_agent(base + ",simulations=0,device=cpu")
     with pytest.raises(BtttError, match="plays 7x7 boards"):
         agent.step(GameState(Rules(rows=6, cols=6)))
@@ -132,7 +135,9 @@ def test_canonical_name_rebuilds_the_same_agent(tiny_ckpt) -> None:
     again = make_agent(agent.name)
     assert again.name == agent.name and again.simulations == 3 and again.paper
     assert make_agent(f"alphazero:checkpoint={tiny_ckpt},c_puct=2.5").c_puct == 2.5
-    assert make_agent(f"alphazero:checkpoint={tiny_ckpt}").c_puct is None  # the search's default
+    default = make_agent(f"alphazero:checkpoint={tiny_ckpt}")
+    assert default.c_puct is None and default.reuse_tree  # the search's defaults
+    assert make_agent(f"alphazero:checkpoint={tiny_ckpt},paper=true,reuse_tree=true").reuse_tree
     with pytest.raises(AgentSpecError, match="number or auto"):
         make_agent(f"alphazero:checkpoint={tiny_ckpt},c_puct=big")
 

@@ -6,8 +6,10 @@
 paper's "NS" player). ``paper=true`` reproduces the original code's search: its
 selection rule (no +1 under the square root, ties to the lowest action), c_puct 1,
 illegal logits set to -100, and -- because there the first simulation only
-expands the root -- ``simulations - 1`` visits below a fresh root. The move is the
-most visited one, ties broken uniformly at random (seeded); ``temperature > 0``
+expands the root -- ``simulations - 1`` visits below a fresh root, and a fresh tree
+every move (``reuse_tree=auto``). One difference remains: the original stored its
+tree as a graph keyed by position, so transpositions shared statistics; ours is a
+tree. The move is the most visited one, ties broken uniformly at random (seeded); ``temperature > 0``
 samples proportionally to visits^(1/T) instead.
 
 The agent declares ``training_cells`` (the brick cells its network was trained
@@ -109,7 +111,7 @@ class AlphaZeroAgent(Agent):
 
     def __init__(self, checkpoint: str = "d4", simulations: int = 100, c_puct: float | None = None,
                  device: str = "auto", temperature: float = 0.0, paper: bool = False,
-                 reuse_tree: bool = True, threads: int = 1, seed: int | None = None) -> None:
+                 reuse_tree: bool | None = None, threads: int = 1, seed: int | None = None) -> None:
         from agents.alphazero.evaluator import Evaluator, resolve_device
 
         if simulations < 0:
@@ -125,7 +127,8 @@ class AlphaZeroAgent(Agent):
         self.paper = bool(paper)
         self.c_puct = float(c_puct) if c_puct is not None else (PAPER_C_PUCT if paper else None)
         self.temperature = float(temperature)
-        self.reuse_tree = bool(reuse_tree)
+        # the original code built a fresh search tree for every move
+        self.reuse_tree = (not self.paper) if reuse_tree is None else bool(reuse_tree)
         self.training_cells = self.ckpt.training_cells
         self.training_bricks = self.ckpt.training_bricks
         self.name = f"alphazero:checkpoint={checkpoint},simulations={simulations}"
@@ -238,10 +241,11 @@ def _c_puct_ok(value: str) -> str | None:
 
 
 def _make(checkpoint: str = "d4", simulations: int = 100, c_puct: str = "auto", device: str = "auto",
-          temperature: float = 0.0, paper: bool = False, reuse_tree: bool = True,
+          temperature: float = 0.0, paper: bool = False, reuse_tree: str = "auto",
           threads: int = 1) -> AlphaZeroAgent:
     c = None if c_puct.strip().lower() == "auto" else float(c_puct)
-    return AlphaZeroAgent(checkpoint, simulations, c, device, temperature, paper, reuse_tree, threads)
+    reuse = {"auto": None, "true": True, "false": False}[reuse_tree]
+    return AlphaZeroAgent(checkpoint, simulations, c, device, temperature, paper, reuse, threads)
 
 
 register_agent(AgentEntry(
@@ -255,7 +259,8 @@ register_agent(AgentEntry(
         Param("temperature", float, 0.0, "0 = most visited move (ties random); >0 samples visits^(1/T)",
               check=non_negative),
         Param("paper", bool, False, "the paper's search: its selection rule, c_puct 1, illegal logits -100"),
-        Param("reuse_tree", bool, True, "keep the searched subtree between moves"),
+        Param("reuse_tree", str, "auto", "keep the searched subtree between moves; auto = true, but false with "
+              "paper=true (the original code searched a fresh tree every move)", choices=("auto", "true", "false")),
         Param("threads", int, 1, "torch CPU threads for this process (0 = leave torch's setting); 1 avoids "
               "oversubscribing cores when several tournament workers run", check=non_negative),
     ),
