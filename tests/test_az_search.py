@@ -178,3 +178,25 @@ def test_bad_inputs_are_refused():
         mcts.search([GameState(RULES)], lambda p, m: (np.zeros((1, 3)), np.zeros(1)))
     with pytest.raises(BtttError):
         SearchConfig(simulations=-1)
+
+
+def test_double_threat_is_a_proven_loss_and_a_single_threat_forces_the_block():
+    # X to move; O has an open three B2-B3-B4 (B1 and B5 both complete a line): X is lost.
+    lost = GameState.from_moves(RULES, "B2,G7,B3,G6,B4")
+    calls = []
+
+    def counting(planes, masks):
+        calls.append(len(masks))
+        return uniform_evaluate(planes, masks)
+
+    mcts = BatchedMCTS(SearchConfig(simulations=1), 1, RULES)
+    visits = mcts.search([lost], counting)
+    assert calls == [] and mcts.last_root_values[0] == -1.0  # proven without the network
+    assert {_name(a) for a in np.flatnonzero(visits[0])} <= {"B1", "B5"}
+    # one threat (A4 only): the block gets the whole prior, so even 1 simulation plays it
+    visits = BatchedMCTS(SearchConfig(simulations=1), 1, RULES).search(
+        [GameState.from_moves(RULES, BLOCK)], _skewed_evaluate)
+    assert _name(visits[0].argmax()) == "A4"
+    off = BatchedMCTS(SearchConfig(simulations=1, win_check=False), 1, RULES).search(
+        [GameState.from_moves(RULES, BLOCK)], _skewed_evaluate)
+    assert _name(off[0].argmax()) == "G7"

@@ -128,27 +128,50 @@ def _write_planes(t, out_row, p1, p2, to_move, node, bricks, rows, cols, planes,
 
 
 @njit(cache=True)
-def _expand_if_winning(t, node, meta, p1, p2, to_move, first_child, n_children, parent, action, ready, N, W, P,
-                       full, win_masks, cell_ptr, cell_wins, max_nodes):
-    """Win-in-one check: if the side to move at ``node`` can win at once, expand it without the network.
-
-    The winning moves share the prior, the others get 0, and the node's value is a
-    proven +1 for the side to move. Returns whether it did so.
-    """
-    me = to_move[t, node]
-    own = p1[t, node] if me == 1 else p2[t, node]
-    free = full[t] & ~(p1[t, node] | p2[t, node])
-    n_legal = 0
-    n_win = 0
+def _count_wins(stones, free, win_masks, cell_ptr, cell_wins):
+    """(number of cells in ``free`` that complete a line for ``stones``, the lowest such cell or -1)."""
+    n = 0
+    first = -1
     f = free
     while f:
         a = lowest_bit_index(f)
         f &= f - _ONE
+        if is_win_at(stones | (_ONE << np.uint64(a)), a, win_masks, cell_ptr, cell_wins):
+            if n == 0:
+                first = a
+            n += 1
+    return n, first
+
+
+@njit(cache=True)
+def _expand_if_proven(t, node, meta, p1, p2, to_move, first_child, n_children, parent, action, ready, N, W, P,
+                      full, win_masks, cell_ptr, cell_wins, max_nodes):
+    """Exact one-move-deep shortcuts: expand ``node`` without the network when its value is proven.
+
+    * The side to move can complete a line: a proven win; the winning moves share the prior.
+    * Otherwise, if the opponent threatens to complete lines on two or more cells, only one
+      can be blocked: a proven loss; the blocking moves share the prior.
+    Returns whether the node was expanded and backed up.
+    """
+    me = to_move[t, node]
+    own = p1[t, node] if me == 1 else p2[t, node]
+    opp = p2[t, node] if me == 1 else p1[t, node]
+    free = full[t] & ~(p1[t, node] | p2[t, node])
+    n_win, _ = _count_wins(own, free, win_masks, cell_ptr, cell_wins)
+    if n_win > 0:
+        key, n_key, value = own, n_win, -1.0  # the player who moved into ``node`` loses
+    else:
+        n_threat, _ = _count_wins(opp, free, win_masks, cell_ptr, cell_wins)
+        if n_threat < 2:
+            return False
+        key, n_key, value = opp, n_threat, 1.0  # ... or wins
+    n_legal = 0
+    f = free
+    while f:
         n_legal += 1
-        if is_win_at(own | (_ONE << np.uint64(a)), a, win_masks, cell_ptr, cell_wins):
-            n_win += 1
+        f &= f - _ONE
     start = meta[t, NEXT_FREE]
-    if n_win == 0 or start + n_legal > max_nodes:
+    if start + n_legal > max_nodes:
         return False
     f = free
     c = start
@@ -162,13 +185,13 @@ def _expand_if_winning(t, node, meta, p1, p2, to_move, first_child, n_children, 
         first_child[t, c] = 0
         N[t, c] = 0
         W[t, c] = 0.0
-        wins = is_win_at(own | (_ONE << np.uint64(a)), a, win_masks, cell_ptr, cell_wins)
-        P[t, c] = 1.0 / n_win if wins else 0.0
+        hit = is_win_at(key | (_ONE << np.uint64(a)), a, win_masks, cell_ptr, cell_wins)
+        P[t, c] = 1.0 / n_key if hit else 0.0
         c += 1
     first_child[t, node] = start
     n_children[t, node] = n_legal
     meta[t, NEXT_FREE] = start + n_legal
-    _backup(t, node, -1.0, parent, N, W)  # the player who moved into ``node`` loses
+    _backup(t, node, value, parent, N, W)
     return True
 
 
@@ -183,9 +206,9 @@ def select_leaves(active, targets, meta, p1, p2, to_move, status, ready, first_c
     row ``k`` of ``planes``/``masks`` with ``need[k] = tree``. A tree whose root
     children already hold ``targets[t]`` visits is skipped (its ``active`` flag is
     cleared). An unexpanded root is itself the leaf (its evaluation is no
-    simulation). With ``win_check``, a leaf whose side to move can win at once is
-    expanded and backed up as a proven win without the network. Returns the number
-    of leaves to evaluate.
+    simulation). With ``win_check``, a leaf whose value is proven one move deep (a win
+    in one, or the opponent's double threat) is expanded and backed up without the
+    network. Returns the number of leaves to evaluate.
     """
     k = 0
     for t in range(active.shape[0]):
@@ -206,7 +229,7 @@ def select_leaves(active, targets, meta, p1, p2, to_move, status, ready, first_c
         if s != ONGOING:
             _backup(t, node, 0.0 if s == DRAW else 1.0, parent, N, W)
             continue
-        if win_check and _expand_if_winning(t, node, meta, p1, p2, to_move, first_child, n_children, parent,
+        if win_check and _expand_if_proven(t, node, meta, p1, p2, to_move, first_child, n_children, parent,
                                             action, ready, N, W, P, full, win_masks, cell_ptr, cell_wins,
                                             max_nodes):
             continue
@@ -218,18 +241,26 @@ def select_leaves(active, targets, meta, p1, p2, to_move, status, ready, first_c
 
 
 @njit(cache=True)
-def expand_and_backup(n_need, need, priors, values, meta, p1, p2, first_child, n_children, parent, action,
-                      ready, N, W, P, full, max_nodes):
+def expand_and_backup(n_need, need, priors, values, meta, p1, p2, to_move, first_child, n_children, parent, action,
+                      ready, N, W, P, full, max_nodes, win_check, win_masks, cell_ptr, cell_wins):
     """Expand each evaluated leaf with one child per legal move, then back its value up.
 
     ``priors[k]``/``values[k]`` belong to tree ``need[k]``; values are for the side to
     move at the leaf. A tree whose node pool is full backs the value up without
     expanding (the caller compacts or resets trees before a search to avoid this).
+    With ``win_check``, when the opponent threatens to win on exactly one cell, that
+    block gets the whole prior (every other move loses at once).
     """
     for k in range(n_need):
         t = need[k]
         node = meta[t, LEAF]
         free = full[t] & ~(p1[t, node] | p2[t, node])
+        forced = -1
+        if win_check:
+            opp = p2[t, node] if to_move[t, node] == 1 else p1[t, node]
+            n_threat, cell = _count_wins(opp, free, win_masks, cell_ptr, cell_wins)
+            if n_threat == 1:
+                forced = cell
         n_legal = 0
         f = free
         while f:
@@ -249,7 +280,10 @@ def expand_and_backup(n_need, need, priors, values, meta, p1, p2, first_child, n
                 first_child[t, c] = 0
                 N[t, c] = 0
                 W[t, c] = 0.0
-                P[t, c] = priors[k, a]
+                if forced >= 0:
+                    P[t, c] = 1.0 if a == forced else 0.0
+                else:
+                    P[t, c] = priors[k, a]
                 c += 1
             first_child[t, node] = start
             n_children[t, node] = n_legal

@@ -11,12 +11,14 @@ Selection rules:
   Q is the parent's own mean value minus ``fpu_reduction`` (first-play urgency, as
   in Leela Zero; 0.25 by default), so after a strong first child the search does
   not spread visits over every untried move.
-* win-in-one check (``win_check``, on by default except under ``paper_rule``): a leaf
-  whose side to move can complete a line at once is expanded without a network call,
-  its winning moves sharing the prior, and backed up as a proven win. An untrained
-  network gives winning moves tiny priors, so without it a small search (and the
-  self-play games that teach the network) often misses wins and the blocks that a
-  loss one move later calls for.
+* one-move-deep proofs (``win_check``, on by default except under ``paper_rule``): a
+  leaf whose side to move can complete a line is expanded without a network call, its
+  winning moves sharing the prior, and backed up as a proven win; a leaf where the
+  opponent threatens two completing cells (and the side to move has no win) is a
+  proven loss, expanded the same way; a leaf facing exactly one such threat gives the
+  block the whole prior. These are exact game facts, not heuristics. An untrained
+  network gives winning moves tiny priors, so without them a small search (and the
+  self-play games that teach the network) misses wins, blocks and open threes.
 * ``paper_rule``: the original code's ``U = c_puct * P * sqrt(sum N_child) / (1 + N)``
   with Q of unvisited children = 0: on a fresh node every score is 0 and the first
   child in ascending action order wins (strict ``>``).
@@ -54,7 +56,7 @@ class SearchConfig:
     paper_rule: bool = False
     reuse_tree: bool = True
     fpu_reduction: float = 0.25  # default rule only
-    win_check: bool | None = None  # win-in-one shortcut at leaves; None = on, except under paper_rule
+    win_check: bool | None = None  # one-move-deep proofs at leaves; None = on, except under paper_rule
 
     def __post_init__(self) -> None:
         if self.simulations < 0:
@@ -267,9 +269,10 @@ class BatchedMCTS:
             )
         self.network_calls += 1
         self.evaluated_leaves += n
-        core.expand_and_backup(n, self._need, priors, values, self.meta, self.p1, self.p2, self.first_child,
-                               self.n_children, self.parent, self.action, self.ready, self.N, self.W, self.P,
-                               self.full, self.max_nodes)
+        core.expand_and_backup(n, self._need, priors, values, self.meta, self.p1, self.p2, self.to_move,
+                               self.first_child, self.n_children, self.parent, self.action, self.ready, self.N,
+                               self.W, self.P, self.full, self.max_nodes, cfg.uses_win_check,
+                               win_masks, cell_ptr, cell_wins)
         return n
 
 
