@@ -12,8 +12,9 @@
   oracles, parameter/MAC/latency counts, CSV and plots.
 """
 
+from pruning.declare import declare_units
 from pruning.driver import CycleInfo, IterativePruner, PruneConfig, PruneResult
-from pruning.groups import Point, PruningGraphError, UnitGroup, declare_units, discover_units
+from pruning.groups import Point, PruningGraphError, UnitGroup, discover_units
 from pruning.masks import Masker, count_alive, full_alive
 from pruning.metrics import count_macs, count_params, cpu_latency_ms
 from pruning.oracle import MaxLrOracle, greedy_oracle

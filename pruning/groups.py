@@ -9,20 +9,19 @@ dimension shrinks when a unit is removed (``repeat`` > 1 when a conv map is flat
 Linear layer).
 
 :func:`discover_units` finds the groups of any ``torch.fx``-traceable module with a shape probe;
-:func:`declare_units` lets the user name ``(layer, activation)`` pairs instead (with a
-registration-order fallback for models fx cannot trace).
+:func:`pruning.declare.declare_units` lets the user name ``(layer, activation)`` pairs instead.
 """
 
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 
-__all__ = ["Point", "UnitGroup", "PruningGraphError", "discover_units", "declare_units"]
+__all__ = ["Point", "UnitGroup", "PruningGraphError", "discover_units", "explain_frozen"]
 
 
 class PruningGraphError(ValueError):
@@ -317,86 +316,3 @@ def discover_units(model: nn.Module, example_input) -> list[UnitGroup]:
 def explain_frozen(model: nn.Module, example_input) -> dict[str, str]:
     """Why each non-prunable producer layer was left alone (for error messages and docs)."""
     return _walk(model, example_input)[1]
-
-
-def declare_units(
-    model: nn.Module,
-    pairs: Sequence[tuple[str, str]],
-    example_input=None,
-) -> list[UnitGroup]:
-    """Unit groups for user-declared ``(layer, activation)`` pairs.
-
-    With ``example_input`` the model is traced and each declared layer must belong to a prunable
-    group (its activation point is the declared module). Without it, or when tracing fails, the
-    model is assumed sequential in registration order: BatchNorms between the layer and its
-    activation are its norms and the next Conv2d/Linear is its consumer.
-    """
-    modules = dict(model.named_modules())
-    for layer, act in pairs:
-        for n in (layer, act):
-            if n not in modules:
-                raise PruningGraphError(f"no submodule named {n!r} in {type(model).__name__}")
-    if example_input is not None:
-        try:
-            groups, frozen = _walk(model, example_input)
-        except PruningGraphError:
-            groups = None
-        if groups is not None:
-            out: list[UnitGroup] = []
-            for layer, act in pairs:
-                g = next((g for g in groups if layer in g.producers), None)
-                if g is None:
-                    why = frozen.get(layer, "it is not a Conv2d/Linear feeding an activation")
-                    raise PruningGraphError(f"layer {layer!r} cannot be pruned: {why}")
-                pts = [p for p in g.activations if p.module == act]
-                if not pts:
-                    raise PruningGraphError(f"{act!r} is not an activation of {layer!r}'s channels")
-                if g not in out:
-                    out.append(g)
-            return out
-    return _declare_sequential(model, pairs, example_input)
-
-
-def _declare_sequential(model: nn.Module, pairs, example_input) -> list[UnitGroup]:
-    order = [n for n, m in model.named_modules() if n]
-    modules = dict(model.named_modules())
-    flat_repeat: dict[str, int] = {}
-    if example_input is not None:  # learn Linear fan-in per producer channel from a shape probe
-        shapes: dict[str, tuple] = {}
-        hooks = [
-            m.register_forward_hook(lambda _m, _i, o, n=n: shapes.setdefault(n, tuple(o.shape)))
-            for n, m in modules.items()
-            if isinstance(m, (nn.Conv2d, nn.Linear))
-        ]
-        try:
-            with torch.no_grad():
-                model.eval()
-                model(*(example_input if isinstance(example_input, tuple) else (example_input,)))
-        finally:
-            for h in hooks:
-                h.remove()
-        flat_repeat = {n: (s[2] * s[3] if len(s) == 4 else 1) for n, s in shapes.items()}
-    out = []
-    for layer, act in pairs:
-        mod = modules[layer]
-        if not isinstance(mod, (nn.Conv2d, nn.Linear)):
-            raise PruningGraphError(f"{layer!r} is not a Conv2d or Linear layer")
-        size = mod.out_channels if isinstance(mod, nn.Conv2d) else mod.out_features
-        i, j = order.index(layer), order.index(act)
-        norms = [n for n in order[i + 1 : j] if isinstance(modules[n], _NORMS)]
-        nxt = next(
-            (n for n in order[j + 1 :] if isinstance(modules[n], (nn.Conv2d, nn.Linear))), None
-        )
-        if nxt is None:
-            raise PruningGraphError(f"no Conv2d/Linear consumes {layer!r}; it is an output layer")
-        nm = modules[nxt]
-        repeat = flat_repeat.get(layer, 1) if isinstance(nm, nn.Linear) else 1
-        fan_in = nm.in_channels if isinstance(nm, nn.Conv2d) else nm.in_features
-        if fan_in != size * repeat:
-            raise PruningGraphError(
-                f"{nxt!r} takes {fan_in} inputs but {layer!r} gives {size}x{repeat}; pass "
-                "example_input or use discover_units"
-            )
-        pts = [Point(layer), *[Point(n) for n in norms], Point(act)]
-        out.append(UnitGroup(layer, size, [layer], norms, [Point(act)], [(nxt, repeat)], pts))
-    return out
