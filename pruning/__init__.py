@@ -13,7 +13,7 @@
 """
 
 from pruning.declare import declare_units
-from pruning.driver import CycleInfo, IterativePruner, PruneConfig, PruneResult
+from pruning.driver import CycleInfo, IterativePruner, PruneConfig, PruneResult, PruningRunError
 from pruning.groups import Point, PruningGraphError, UnitGroup, discover_units
 from pruning.masks import Masker, count_alive, full_alive
 from pruning.metrics import count_macs, count_params, cpu_latency_ms
@@ -33,7 +33,7 @@ from pruning.surgery import rebuild_optimizer, shrink
 
 __all__ = [
     "CRITERIA", "SILO_PRESETS", "ConstantLR", "CycleInfo", "IterativePruner", "Masker",
-    "MaxLrOracle", "OneCycleCosineLR", "Point", "PruneConfig", "PruneResult", "PruningGraphError",
+    "MaxLrOracle", "OneCycleCosineLR", "Point", "PruneConfig", "PruneResult", "PruningGraphError", "PruningRunError",
     "Schedule", "SiloLR", "UnitGroup", "WarmupDecayLR", "count_alive", "count_macs",
     "count_params", "cpu_latency_ms", "declare_units", "discover_units", "full_alive",
     "greedy_oracle", "rebuild_optimizer", "score_units", "select_removal", "shrink", "silo_max_lr",

@@ -39,6 +39,10 @@ APPLY = ("mask", "shrink")
 FORMAT = "bttt-pruning-run/1"
 
 
+class PruningRunError(RuntimeError):
+    """A pruning run that cannot start or resume (wrong checkpoint folder, missing snapshot)."""
+
+
 @dataclass(frozen=True)
 class PruneConfig:
     """What to prune, how much per cycle, and when to stop."""
@@ -191,7 +195,7 @@ class IterativePruner:
             return None
         if r == "early":
             if self.early is None:
-                raise RuntimeError("rewind='early' needs train_fn to call info.epoch_end(model, "
+                raise PruningRunError("rewind='early' needs train_fn to call info.epoch_end(model, "
                                    f"epoch) in cycle 0 up to epoch {self.config.rewind_epoch}")
             m = copy.deepcopy(self.initial)
             m.load_state_dict(self.early)
@@ -233,10 +237,10 @@ class IterativePruner:
             self.model.load_state_dict(self.initial.state_dict())
             return 0, "start", ""
         st = load(self.dir / "state.pt")
-        if st.get("format") != FORMAT:
-            raise RuntimeError(f"{self.dir / 'state.pt'} is not a pruning run checkpoint")
+        if not isinstance(st, dict) or st.get("format") != FORMAT:
+            raise PruningRunError(f"{self.dir / 'state.pt'} is not a pruning run checkpoint")
         if [g.to_dict() for g in self.groups] != st["groups"]:
-            raise RuntimeError(f"{self.dir} was written for different unit groups; use a new folder")
+            raise PruningRunError(f"{self.dir} was written for different unit groups; use a new folder")
         self.alive = {k: v.clone() for k, v in st["alive"].items()}
         self.rows, self.history = list(st["rows"]), list(st["history"])
         self.early, self.best = st["early"], st["best"]

@@ -72,6 +72,9 @@ def test_prune_command_writes_a_playable_half_width_checkpoint(files, capsys):
     # rerunning the finished command resumes from its work folder instead of starting over
     assert main(args) == 0
     assert "resumed at cycle" in capsys.readouterr().out
+    # a different unit set cannot resume that folder: a clear error, no traceback
+    assert main([*args, "--prune-head-convs"]) == 2
+    assert "different unit groups" in capsys.readouterr().err
 
 
 def test_prune_command_reports_bad_inputs(files, capsys):

@@ -46,8 +46,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lag", type=int, default=1, help="cycles of delay in SILO's sparsity (default 1)")
     p.add_argument("--max-lr", type=float, default=0.02, help="peak for lr_rewinding/one_cycle")
     p.add_argument("--fine-tune-lr", type=float, default=0.002)
-    p.add_argument("--rewind", default="continue", choices=["continue", "init", "early", "reinit"],
-                   help="weights between cycles: keep (default), back to the checkpoint's, ...")
+    p.add_argument("--rewind", default="continue", choices=["continue", "init", "reinit"],
+                   help="weights between cycles: keep training them (default), back to the "
+                        "checkpoint's (kept units), or fresh random weights")
     p.add_argument("--epochs", type=int, default=2, help="retraining epochs per cycle")
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--value-weight", type=float, default=1.0)
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     from agents.alphazero.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
     from agents.alphazero.dataset import load_dataset
     from bttt.cli import _prune_az as az
-    from pruning import IterativePruner, PruneConfig, Schedule
+    from pruning import IterativePruner, PruneConfig, PruningRunError, Schedule
     from pruning.report import write_csv
 
     if not 0 < args.fraction < 1:
@@ -102,7 +103,10 @@ def run(args: argparse.Namespace) -> int:
     pruner = IterativePruner(net, groups, task.train, task.evaluate, task.score_batches(),
                              task.example, config, schedule, checkpoint_dir=work,
                              tags={"method": f"{args.criterion}+{args.schedule}"}, log=print)
-    res = pruner.run()
+    try:
+        res = pruner.run()
+    except PruningRunError as exc:
+        raise PruneCommandError(f"{exc} (--work-dir {work})") from None
     write_csv(res.rows, report)
     pruned_cfg = az.pruned_config(cfg, res.model)
     rebuilt = az.rebuild(pruned_cfg, res.model)
