@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--bricks", help="layouts to play on (default: the checkpoint's training distribution)")
     p.add_argument("--simulations", type=int, default=100)
     p.add_argument("--c-puct", type=float, default=1.5)
+    p.add_argument("--fpu-mode", default="absolute", choices=("absolute", "relative"))
+    p.add_argument("--fpu-reduction", type=float, default=0.25)
+    p.add_argument("--paper-rule", action="store_true", help="the paper's selection rule (Q=0 for unvisited)")
     p.add_argument("--games", type=int, default=10, help="games per layout and colour")
     p.add_argument("--colours", default="1,2", help="colours the network plays: 1, 2 or 1,2")
     p.add_argument("--seed", type=int, default=0)
@@ -46,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     cfg = ckpt.net_config
     dist = BrickDistribution.parse(args.bricks or ckpt.training_bricks, cfg.rows, cfg.cols)
     layouts = [EvalLayout(lay, "train" if args.bricks is None else "given") for lay in dist.layouts]
-    search = SearchConfig(simulations=args.simulations, c_puct=args.c_puct)
+    search = SearchConfig(simulations=args.simulations, c_puct=args.c_puct, fpu_reduction=args.fpu_reduction,
+                          fpu_mode=args.fpu_mode, paper_rule=args.paper_rule, win_check=True)
     evaluate = Evaluator(ckpt.build_net(), device="cpu")
     colours = tuple(int(c) for c in args.colours.split(","))
     t0 = time.perf_counter()

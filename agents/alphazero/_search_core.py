@@ -75,7 +75,8 @@ def _materialize(t, node, p1, p2, to_move, status, ready, parent, action, full, 
 
 
 @njit(cache=True)
-def _best_child(t, node, first_child, n_children, N, W, P, c_puct, paper_rule, fpu_reduction):
+def _best_child(t, node, first_child, n_children, N, W, P, c_puct, paper_rule, fpu_reduction, fpu_relative,
+                fpu_value):
     """Index of the child maximising Q + U (strict '>', so ties go to the lowest action)."""
     start = first_child[t, node]
     end = start + n_children[t, node]
@@ -87,8 +88,11 @@ def _best_child(t, node, first_child, n_children, N, W, P, c_puct, paper_rule, f
         fpu = 0.0
     else:
         sqrt_n = math.sqrt(total + 1)
-        # Unvisited children start at the node's own value (side to move at ``node``) minus a reduction.
-        fpu = -W[t, node] / N[t, node] - fpu_reduction if N[t, node] > 0 else -fpu_reduction
+        if fpu_relative:
+            # Unvisited children start at the node's own value (side to move at ``node``) minus a reduction.
+            fpu = -W[t, node] / N[t, node] - fpu_reduction if N[t, node] > 0 else -fpu_reduction
+        else:
+            fpu = fpu_value
     best = start
     best_score = -1e300
     for c in range(start, end):
@@ -197,8 +201,8 @@ def _expand_if_proven(t, node, meta, p1, p2, to_move, first_child, n_children, p
 
 @njit(cache=True)
 def select_leaves(active, targets, meta, p1, p2, to_move, status, ready, first_child, n_children, parent, action,
-                  N, W, P, bricks, full, c_puct, paper_rule, fpu_reduction, win_masks, cell_ptr, cell_wins,
-                  rows, cols, planes, masks, need, win_check, max_nodes):
+                  N, W, P, bricks, full, c_puct, paper_rule, fpu_reduction, fpu_relative, fpu_value,
+                  win_masks, cell_ptr, cell_wins, rows, cols, planes, masks, need, win_check, max_nodes):
     """One simulation step for every active tree.
 
     Descends from each root by PUCT to a leaf. Terminal leaves are backed up at once;
@@ -221,7 +225,8 @@ def select_leaves(active, targets, meta, p1, p2, to_move, status, ready, first_c
             continue
         node = root
         while n_children[t, node] > 0:
-            node = _best_child(t, node, first_child, n_children, N, W, P, c_puct, paper_rule, fpu_reduction)
+            node = _best_child(t, node, first_child, n_children, N, W, P, c_puct, paper_rule, fpu_reduction,
+                               fpu_relative, fpu_value)
             if not ready[t, node]:
                 _materialize(t, node, p1, p2, to_move, status, ready, parent, action, full[t],
                              win_masks, cell_ptr, cell_wins)

@@ -34,6 +34,8 @@ class TrainConfig:
     c_puct: float = 1.5
     dirichlet_alpha: float = 0.3
     noise_fraction: float = 0.25
+    fpu_mode: str = "absolute"  # unvisited children's Q: fpu_value (absolute) or parent Q - fpu_reduction
+    fpu_value: float = 0.0
     fpu_reduction: float = 0.25
     paper_rule: bool = False
     win_check: bool = True  # search shortcut: a leaf with a win in one is a proven win (no network call)
@@ -90,6 +92,7 @@ class TrainConfig:
             simulations=self.simulations if simulations is None else simulations, c_puct=self.c_puct,
             dirichlet_alpha=self.dirichlet_alpha, noise_fraction=self.noise_fraction,
             paper_rule=self.paper_rule, reuse_tree=True, fpu_reduction=self.fpu_reduction,
+            fpu_mode=self.fpu_mode, fpu_value=self.fpu_value,
             win_check=self.win_check,
         )
 
