@@ -61,16 +61,22 @@ def _declare_sequential(model: nn.Module, pairs, example_input) -> list[UnitGrou
     flat_repeat: dict[str, int] = {}
     if example_input is not None:  # learn Linear fan-in per producer channel from a shape probe
         shapes: dict[str, tuple] = {}
-        hooks = [
-            m.register_forward_hook(lambda _m, _i, o, n=n: shapes.setdefault(n, tuple(o.shape)))
-            for n, m in modules.items()
-            if isinstance(m, (nn.Conv2d, nn.Linear))
-        ]
+
+        def probe(name: str):
+            def hook(_m, _i, out) -> None:  # must return None: a value would replace the output
+                shapes.setdefault(name, tuple(out.shape))
+
+            return hook
+
+        hooks = [m.register_forward_hook(probe(n)) for n, m in modules.items()
+                 if isinstance(m, (nn.Conv2d, nn.Linear))]
+        was_training = model.training
         try:
             with torch.no_grad():
                 model.eval()
                 model(*(example_input if isinstance(example_input, tuple) else (example_input,)))
         finally:
+            model.train(was_training)
             for h in hooks:
                 h.remove()
         flat_repeat = {n: (s[2] * s[3] if len(s) == 4 else 1) for n, s in shapes.items()}

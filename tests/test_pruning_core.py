@@ -250,3 +250,41 @@ def test_declared_units_with_and_without_tracing():
     shrink(small, seq, alive)
     with Masker(net, seq, alive).hooks:
         torch.testing.assert_close(small(x), net(x))
+
+
+class Untraceable(nn.Module):
+    """Data-dependent control flow: torch.fx cannot trace it, so declared units fall back to order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv, self.bn, self.act = nn.Conv2d(2, 6, 3, padding=1), nn.BatchNorm2d(6), nn.ReLU()
+        self.fc, self.act2, self.out = nn.Linear(6 * 16, 5), nn.ReLU(), nn.Linear(5, 2)
+
+    def forward(self, x):
+        h = self.act(self.bn(self.conv(x))).flatten(1)
+        if h.sum() > -1e9:
+            h = self.act2(self.fc(h))
+        return self.out(h)
+
+
+def test_declared_units_fall_back_to_registration_order_with_a_shape_probe():
+    torch.manual_seed(5)
+    net = Untraceable().eval()
+    x = torch.randn(4, 2, 4, 4)
+    with pytest.raises(PruningGraphError, match="could not trace"):
+        discover_units(net, x)
+    net.train()
+    groups = declare_units(net, [("conv", "act"), ("fc", "act2")], x)
+    assert net.training  # the shape probe leaves the mode as it was
+    net.eval()
+    assert groups[0].norms == ["bn"] and groups[0].consumers == [("fc", 16)]
+    alive = full_alive(groups)
+    alive["conv"][[0, 3]] = False
+    alive["fc"][1] = False
+    with Masker(net, groups, alive).hooks, torch.no_grad():
+        masked = net(x)
+    small = copy.deepcopy(net)
+    shrink(small, groups, alive)
+    assert small.fc.in_features == 4 * 16
+    with torch.no_grad():
+        torch.testing.assert_close(small(x), masked)
