@@ -108,6 +108,9 @@ class CycleInfo:
 
 @dataclass
 class PruneResult:
+    """The pruned model (with ``apply="mask"`` it is full size and still carries the mask hooks;
+    with ``"shrink"`` it is physically smaller), its groups, kept units and the report rows."""
+
     model: nn.Module
     groups: list[UnitGroup]
     alive: Alive
