@@ -7,7 +7,11 @@ masked softmax, numpy out), in positions per second, and the ratio of each prese
 to the paper's network (the baseline) at the same batch and device.
 
     .venv/bin/python scripts/bench_az_network.py [--presets paper,small] [--batches 1,16,256]
-        [--threads N] [--seconds 1.0]
+        [--threads N] [--seconds 1.0] [--checkpoint runs/paper/r3.pt --sims 0,100,1000]
+
+With ``--checkpoint`` it also times whole moves of the agent
+``alphazero:checkpoint=...,simulations=S,paper=true`` on the empty D4 board
+(median of 3 moves after a warm-up move; one fresh search tree per move).
 """
 
 from __future__ import annotations
@@ -74,6 +78,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     parser.add_argument("--seconds", type=float, default=1.0, help="timing budget per measurement")
     parser.add_argument("--no-cuda", action="store_true", help="skip CUDA even when present")
+    parser.add_argument("--checkpoint", default=None, help="also time agent moves with this checkpoint")
+    parser.add_argument("--sims", default="0,100,1000", help="simulations for --checkpoint move timings")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -109,6 +115,31 @@ def main() -> None:
                 base.setdefault(key, full)
                 print(f"{name:<8} {net.parameter_count():>9,} {device.type:<6} {batch:>5} {raw:>14,.0f} "
                       f"{full:>16,.0f} {1000 * batch / full:>8.3f} {full / base[key]:>9.2f}x")
+    if args.checkpoint:
+        time_moves(args.checkpoint, [int(x) for x in args.sims.split(",")], devices)
+
+
+def time_moves(checkpoint: str, sims: list[int], devices: list[torch.device]) -> None:
+    """Seconds per move of the paper-mode agent on the empty D4 board."""
+    from agents.registry import make_agent
+
+    print(f"\nagent moves, {checkpoint}, paper=true, empty board with the brick on D4")
+    print(f"{'device':<6} {'simulations':>11} {'s/move':>8} {'network calls/s':>16}")
+    state = GameState(Rules(bricks="D4"))
+    for device in devices:
+        for n in sims:
+            agent = make_agent(f"alphazero:checkpoint={checkpoint},simulations={n},paper=true,"
+                               f"device={device.type},threads=0", seed=0)
+            agent.step(state)
+            times = []
+            for _ in range(3):
+                before = agent.evaluator.calls
+                t0 = time.perf_counter()
+                agent.step(state)
+                times.append(time.perf_counter() - t0)
+                calls = agent.evaluator.calls - before
+            t = statistics.median(times)
+            print(f"{device.type:<6} {n:>11} {t:>8.3f} {calls / t:>16,.0f}")
 
 
 if __name__ == "__main__":
