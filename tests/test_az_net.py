@@ -90,6 +90,10 @@ def test_config_validation_and_round_trip() -> None:
         NetConfig(channels=0)
     with pytest.raises(NetConfigError, match="block_channels"):
         NetConfig(blocks=2, block_channels=(4,))
+    with pytest.raises(NetConfigError, match="blocks must be zero or more"):
+        NetConfig(blocks=-1)
+    widths = NetConfig(channels=np.int64(8), blocks=np.int64(2), block_channels=[np.int64(3), 5])
+    assert type(widths.channels) is int and widths.block_channels == (3, 5)  # e.g. from a pruning tool
     with pytest.raises(NetConfigError, match="unknown network configuration keys"):
         NetConfig.from_dict({**SMALL.to_dict(), "dropout": 0.1})
     with pytest.raises(ValueError, match="expected input planes"):

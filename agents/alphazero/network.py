@@ -19,6 +19,7 @@ Module layout is part of the contract (pruning reads it through hooks):
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from dataclasses import asdict, dataclass, fields, replace
 
@@ -69,12 +70,12 @@ class NetConfig:
         if self.block_channels is not None:
             object.__setattr__(self, "block_channels", tuple(int(c) for c in self.block_channels))
         for name in ("rows", "cols", "in_planes", "channels", "kernel", "value_filters",
-                     "value_hidden", "policy_filters"):
+                     "value_hidden", "policy_filters", "blocks"):
             value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise NetConfigError(f"NetConfig.{name} must be a positive integer, got {value!r}")
-        if not isinstance(self.blocks, int) or self.blocks < 0:
-            raise NetConfigError(f"NetConfig.blocks must be zero or more, got {self.blocks!r}")
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < (name != "blocks"):
+                limit = "zero or more" if name == "blocks" else "a positive integer"
+                raise NetConfigError(f"NetConfig.{name} must be {limit}, got {value!r}")
+            object.__setattr__(self, name, int(value))  # numpy/torch integers -> int (hashable, JSON-able)
         if self.activation not in ACTIVATIONS:
             raise NetConfigError(
                 f"NetConfig.activation {self.activation!r} is unknown; choose one of {', '.join(ACTIVATIONS)}"
