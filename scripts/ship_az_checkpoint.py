@@ -29,7 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("run", help="run folder (its checkpoint.pt is shipped) or a checkpoint file")
     p.add_argument("name", help="shipped name, e.g. d4, r2, r3, all")
-    p.add_argument("--eval-json", help="acceptance results written by scripts/eval_az_checkpoint.py --json")
+    p.add_argument("--eval-json", action="append", default=[],
+                   help="acceptance results written by scripts/eval_az_checkpoint.py --json (repeatable)")
     p.add_argument("--note", default="", help="free text stored in the record")
     args = p.parse_args(argv)
     src = Path(args.run)
@@ -69,7 +70,9 @@ def main(argv: list[str] | None = None) -> int:
         record["training_time_s"] = round((ckpt.progress.get("elapsed_s") or 0) + total, 1)
         record["training_time_note"] = "this run plus every run it was warm-started from (--init-from)"
     if args.eval_json:
-        record["acceptance"] = json.loads(Path(args.eval_json).read_text())
+        record["acceptance"] = [json.loads(Path(f).read_text()) for f in args.eval_json]
+        record["acceptance_command"] = ("python scripts/eval_az_checkpoint.py agents/alphazero/checkpoints/"
+                                        f"{args.name}.pt --simulations S --games 10 --colours 1 --seed 0")
     (DEST / f"{args.name}.json").write_text(json.dumps(record, indent=1) + "\n")
     print(f"shipped {pt} ({pt.stat().st_size / 1024:.0f} KiB) and {args.name}.json")
     return 0
