@@ -28,21 +28,32 @@ from agents.alphazero.network import PolicyValueNet, preset  # noqa: E402
 from agents.alphazero.selfplay import SelfPlayResult, play_games, play_games_worker  # noqa: E402
 
 
+def _warm_up(job: tuple) -> None:
+    play_games_worker(job)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--games", type=int, default=64, help="games per measurement (split over workers)")
     p.add_argument("--simulations", type=int, default=48)
     p.add_argument("--parallel-games", type=int, default=64, help="games searched together per process")
     p.add_argument("--net", default="small")
+    p.add_argument("--checkpoint", help="use this checkpoint's network (e.g. agents/alphazero/checkpoints/d4.pt)")
     p.add_argument("--bricks", default="D4")
     p.add_argument("--workers", type=int, default=2, help="the largest worker count measured (1..N)")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
     torch.set_num_threads(1)
     torch.manual_seed(args.seed)
-    cfg = TrainConfig(bricks=args.bricks, net=args.net, simulations=args.simulations,
+    cfg = TrainConfig(bricks=args.bricks, simulations=args.simulations,
                       parallel_games=args.parallel_games, games_per_iteration=args.games)
-    net = PolicyValueNet(preset(args.net)).eval()
+    if args.checkpoint:
+        from agents.alphazero.checkpoint import load_checkpoint
+
+        net = load_checkpoint(args.checkpoint).build_net()
+        args.net = args.checkpoint
+    else:
+        net = PolicyValueNet(preset(args.net)).eval()
     state = {k: v.detach().clone() for k, v in net.state_dict().items()}
     evaluate = Evaluator(net, device="cpu")
     play_games(evaluate, cfg, 2, args.seed)  # compile/load numba kernels
@@ -54,9 +65,11 @@ def main(argv: list[str] | None = None) -> int:
     rows.append((1, res.games, res.positions, base_s))
     in_process = res
     for workers in range(2, args.workers + 1):
-        with mp.get_context("spawn").Pool(workers) as pool:
-            warm = [(net.config.to_dict(), state, cfg.to_dict(), 2, args.seed, 1)] * workers
-            pool.map(play_games_worker, warm)  # start-up (imports, numba cache) is not measured
+        warm = (net.config.to_dict(), state, cfg.to_dict(), 2, args.seed, 1)
+        with mp.get_context("spawn").Pool(workers, initializer=_warm_up, initargs=(warm,)) as pool:
+            # start-up (imports, numba cache) is not measured: every worker must finish its warm-up
+            # before it takes one of these short tasks
+            pool.map(time.sleep, [0.3] * (2 * workers), chunksize=1)
             shares = np.array_split(np.arange(args.games), workers)
             jobs = [(net.config.to_dict(), state, cfg.to_dict(), len(s), args.seed + w, 1)
                     for w, s in enumerate(shares)]
