@@ -72,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
     from bttt.errors import BtttError
 
     given = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if getattr(args, f.name) is not None}
-    command = "bttt train " + shlex.join(sys.argv[2:]) if len(sys.argv) > 1 else None
+    # the command line for the checkpoint's provenance (None when called from Python, e.g. tests)
+    command = "bttt train " + shlex.join(sys.argv[2:]) if sys.argv[1:2] == ["train"] else None
     resume = None
     if args.resume:
         path = Path(args.resume)
