@@ -14,6 +14,7 @@ def atomic_save(obj, path: str | os.PathLike) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.fchmod(fd, _file_mode())  # mkstemp makes 0600; give the usual umask-based mode
     try:
         with os.fdopen(fd, "wb") as f:
             torch.save(obj, f)
@@ -28,3 +29,10 @@ def atomic_save(obj, path: str | os.PathLike) -> None:
 
 def load(path: str | os.PathLike):
     return torch.load(path, map_location="cpu", weights_only=False)
+
+
+def _file_mode() -> int:
+    """The mode a plain ``open(path, "w")`` would give: 0o666 less the process umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask

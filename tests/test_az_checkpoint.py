@@ -78,6 +78,15 @@ def test_save_is_atomic_and_leaves_no_temporary_files(saved, tmp_path: Path) -> 
     assert load_checkpoint(nested).net_config == CONFIG
 
 
+def test_saved_file_gets_the_umask_mode_not_mkstemps_0600(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        save_checkpoint(tmp_path / "shared.pt", _checkpoint())
+    finally:
+        os.umask(old)
+    assert (tmp_path / "shared.pt").stat().st_mode & 0o777 == 0o644
+
+
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(CheckpointError, match="no checkpoint at"):
         load_checkpoint(tmp_path / "absent.pt")

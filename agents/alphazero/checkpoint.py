@@ -88,6 +88,7 @@ def save_checkpoint(path: str | os.PathLike, ckpt: Checkpoint) -> None:
     buffer = io.BytesIO()
     torch.save(payload, buffer)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.fchmod(fd, _file_mode())  # mkstemp makes 0600; give the usual umask-based mode
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(buffer.getbuffer())
@@ -228,3 +229,10 @@ def _few(items: list[str], n: int = 4) -> str:
 def _short(exc: Exception) -> str:
     text = str(exc).strip().splitlines()
     return text[0][:200] if text else "no detail"
+
+
+def _file_mode() -> int:
+    """The mode a plain ``open(path, "w")`` would give: 0o666 less the process umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
