@@ -141,3 +141,17 @@ def test_move_time_limit_is_enforced_in_worker_processes(tmp_path):
         for g in s.games():
             seat = 1 if g.p1 == sleeper else 2
             assert (g.termination, g.fault_player, g.winner) == ("timeout", seat, 3 - seat)
+
+
+def test_default_tournament_fields_the_paper_agents_and_the_d4_network(tmp_path):
+    from tournament.driver import DEFAULT_AGENTS, prepare
+
+    with Store(tmp_path / "default.db") as store:
+        config, agents, tasks = prepare(TournamentSpec(), store)
+    specs = [spec for _, spec, _ in agents]
+    assert sorted(specs) == sorted(DEFAULT_AGENTS)
+    cells = {spec: cells for _, spec, cells in agents}
+    assert cells["alphazero:checkpoint=d4"] == (24,)  # the shipped network declares its training cell
+    assert cells["random"] is None  # search agents are controls...
+    assert config["train"] == ["D4"]  # ...split on the paper's training cell in the report
+    assert len(config["suite"]) == 49 and len(tasks) == 10 * 2 * 49 * 2  # 10 pairings, 2 colours, 2 games

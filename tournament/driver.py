@@ -20,9 +20,16 @@ from tournament.play import FAULTS, GameTask
 from tournament.schedule import GameKey, build_schedule, describe_cells, parse_suite, parse_train
 from tournament.store import Store
 
-#: The paper's three opponents plus an MCTS that is measurably stronger (8x the paper's iterations): with the
-#: default suite and games this takes about 2-3 minutes on two cores (see docs/tournament.md).
-DEFAULT_AGENTS = ("random", "minimax:preset=paper", "mcts:preset=paper", "mcts:iterations=20000,c=1.0,leaf=heuristic")
+#: The paper's three opponents, an MCTS that is measurably stronger (8x the paper's iterations) and the shipped
+#: AlphaZero network trained with the brick on D4: with the default suite and games this takes about 2-3 minutes
+#: on two cores (see docs/tournament.md).
+DEFAULT_AGENTS = (
+    "random", "minimax:preset=paper", "mcts:preset=paper", "mcts:iterations=20000,c=1.0,leaf=heuristic",
+    "alphazero:checkpoint=d4",
+)
+#: The paper's training cell, applied to the search controls of a default tournament so their per-cell
+#: scores split the same way as the D4-trained network's.
+DEFAULT_TRAIN = "D4"
 DEFAULT_SUITE = "all"
 DEFAULT_GAMES = 2
 DEFAULT_DB = "bttt-tournament.db"
@@ -91,6 +98,8 @@ def prepare(spec: TournamentSpec, store: Store) -> tuple[dict, list[tuple[str, s
     if spec.train is not None:
         train_cells = parse_train(spec.train, rows, cols)
         train = describe_cells(train_cells, rows, cols).split(",") if train_cells else None
+    elif not old and not spec.agents:  # a new default tournament
+        train = [DEFAULT_TRAIN]
     else:
         train = old.get("train")
     config = {

@@ -9,7 +9,7 @@ import sys
 HELP = "play a round-robin tournament over brick layouts, store every game and report ratings and generalization"
 
 EPILOG = """examples:
-  bttt tournament                                   # random, paper Minimax, paper MCTS, strong MCTS; 49 cells
+  bttt tournament                                   # random, paper Minimax/MCTS, strong MCTS, AlphaZero d4; 49 cells
   bttt tournament random minimax:depth=4 --suite orbits --games 2 --db small.db
   bttt tournament minimax:depth=4                   # add an agent to the default db: new pairings only
   bttt tournament alphazero:checkpoint=d4 --gauntlet alphazero:checkpoint=d4 --db az.db
@@ -23,7 +23,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.epilog = EPILOG
     p.add_argument("agents", nargs="*", metavar="AGENT",
                    help="agent specs (see 'bttt agents'); default: random minimax:preset=paper mcts:preset=paper "
-                        "mcts:iterations=20000,c=1.0,leaf=heuristic, or the agents already in --db")
+                        "mcts:iterations=20000,c=1.0,leaf=heuristic alphazero:checkpoint=d4 (with --train D4 for the "
+                        "controls), or the agents already in --db")
     p.add_argument("--suite", help="brick layouts: a cell (D4), a list (D3,D4,E5), two-brick layouts (D3+E5), "
                                    "'all' 49 cells (default) or 'orbits' one per symmetry orbit")
     p.add_argument("--games", type=int, dest="games_per_colour", metavar="N",
