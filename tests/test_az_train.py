@@ -174,3 +174,18 @@ def test_evaluation_layouts_and_a_match_against_random():
     assert all(r["wins"] + r["draws"] + r["losses"] == r["games"] == 2 for r in rows)
     # a 30-simulation search with the win check beats a random mover nearly always
     assert np.mean([g["score"] for g in games]) >= 0.75
+
+
+@pytest.mark.slow
+def test_ray_backend_plays_the_same_games_as_local_workers(tmp_path):
+    runs = {}
+    for backend in ("local", "ray"):
+        run = tmp_path / backend
+        assert main(["train", "--out", str(run), "--iterations", "1", "--workers", "2", "--backend", backend,
+                     "--eval-every", "0", *TINY_RUN]) == 0
+        runs[backend] = load_checkpoint(run / "checkpoint.pt")
+    local, ray_run = runs["local"], runs["ray"]
+    assert local.progress["positions"] == ray_run.progress["positions"]
+    for k, v in local.state_dict.items():  # same games -> same replay buffer -> same SGD steps
+        torch.testing.assert_close(ray_run.state_dict[k], v, rtol=0, atol=0)
+    assert ray_run.train_config["backend"] == "ray"

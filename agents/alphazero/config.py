@@ -61,11 +61,15 @@ class TrainConfig:
     # --- system
     seed: int = 0
     device: str = "auto"
-    workers: int = 1
+    workers: int = 1  # self-play jobs per iteration, each in its own process (or Ray task)
+    backend: str = "local"  # "local" worker processes, or "ray" (the same Ray cluster tournaments use)
+    address: str = ""  # Ray cluster address for --backend ray ('' starts a local Ray instance)
     threads: int = 1  # torch threads in the learner; more than 1 on a busy CPU can be 10-100x slower (OpenMP spin)
 
     def __post_init__(self) -> None:
         check_mode(self.augment)
+        if self.backend not in ("local", "ray"):
+            raise BtttError(f"--backend={self.backend!r}: choose local or ray")
         self.distribution()  # validates the spec
         positive = ("iterations", "games_per_iteration", "parallel_games", "replay_capacity", "batch_size",
                     "workers", "threads")

@@ -39,7 +39,8 @@ from agents.alphazero.evaluation import run_evaluation
 from agents.alphazero.evaluator import Evaluator, resolve_device
 from agents.alphazero.network import PolicyValueNet, preset
 from agents.alphazero.replay import ReplayBuffer
-from agents.alphazero.selfplay import SelfPlayResult, play_games, play_games_worker
+from agents.alphazero.selfplay import SelfPlayResult, play_games
+from agents.alphazero.workers import start_workers
 from bttt.errors import BtttError
 
 CHECKPOINT, FINAL, METRICS, EVAL = "checkpoint.pt", "final.pt", "metrics.csv", "eval.csv"
@@ -93,7 +94,7 @@ def check_resume_config(saved: dict, given: dict, path: Path) -> None:
     """Refuse to resume when the command line asks for a different run than the checkpoint holds."""
     # Settings a resumed run may change (the schedule and the machine); the checkpoint then records the new
     # values and the resume command in its provenance.
-    free = {"iterations", "workers", "threads", "device", "eval_every", "eval_games", "eval_opponents", "eval_novel",
+    free = {"iterations", "workers", "backend", "address", "threads", "device", "eval_every", "eval_games", "eval_opponents", "eval_novel",
             "eval_simulations", "train_steps", "lr", "games_per_iteration", "parallel_games", "temperature_moves"}
     clash = [f"--{k.replace('_', '-')} {given[k]!r} (checkpoint: {saved.get(k)!r})"
              for k in sorted(given) if k not in free and saved.get(k) != given[k]]
@@ -153,11 +154,7 @@ def train(cfg: TrainConfig, out: str | Path, resume: Checkpoint | None = None, s
         provenance.setdefault("resumed", []).append({"command": command, "at_iteration": progress["iteration"],
                                                      "hardware": _hardware(device)})
 
-    pool = None
-    if cfg.workers > 1:
-        import multiprocessing as mp
-
-        pool = mp.get_context("spawn").Pool(cfg.workers)
+    workers = start_workers(cfg.backend, cfg.workers, cfg.address)
     writer = _tensorboard(out)
     bar = None
     if show_progress:
@@ -172,14 +169,14 @@ def train(cfg: TrainConfig, out: str | Path, resume: Checkpoint | None = None, s
             # ---- 2. self-play with the current weights
             net.eval()
             sp_seed = iteration_seed(cfg.seed, it, 1)
-            if pool is None:
+            if workers is None:
                 result = play_games(Evaluator(net, device), cfg, cfg.games_per_iteration, sp_seed)
             else:
                 state = {k: v.detach().cpu() for k, v in net.state_dict().items()}
                 shares = np.array_split(np.arange(cfg.games_per_iteration), cfg.workers)
                 jobs = [(net.config.to_dict(), state, cfg.to_dict(), len(s), sp_seed + w, 1)
                         for w, s in enumerate(shares) if len(s)]
-                result = SelfPlayResult.merge(pool.map(play_games_worker, jobs))
+                result = SelfPlayResult.merge(workers.map(jobs))
             buffer.add(result.planes, result.masks, result.policy, result.value, result.layout)
             t_selfplay = time.perf_counter() - t_iter
 
@@ -260,8 +257,8 @@ def train(cfg: TrainConfig, out: str | Path, resume: Checkpoint | None = None, s
     finally:
         if bar is not None:
             bar.close()
-        if pool is not None:
-            pool.terminate()
+        if workers is not None:
+            workers.close()
         if writer is not None:
             writer.close()
 

@@ -31,7 +31,10 @@ _HELPS = {
     "eval_games": "evaluation games per layout and colour",
     "eval_novel": "novel brick cells (unseen symmetry orbits) to evaluate on",
     "device": "auto (CUDA if present), cpu or cuda",
-    "workers": "self-play worker processes, each with a CPU copy of the weights (default 1)",
+    "workers": "self-play jobs per iteration, each a worker process (or Ray task) with a CPU copy of the weights "
+               "(default 1)",
+    "backend": "where self-play jobs run: local processes (default) or ray, like 'bttt tournament --backend ray'",
+    "address": "Ray cluster address for --backend ray, e.g. auto (default: start a local Ray instance)",
 }
 
 
