@@ -16,7 +16,7 @@ import math
 import numpy as np
 from numba import njit
 
-from bttt._core import DRAW, ONGOING, P1_WIN, is_win_at, lowest_bit_index, rand_unit
+from bttt._core import DRAW, ONGOING, P1_WIN, is_win_at, lowest_bit_index, popcount, rand_unit
 
 _ONE = np.uint64(1)
 
@@ -169,34 +169,43 @@ def _expand_if_proven(t, node, meta, p1, p2, to_move, first_child, n_children, p
         if n_threat < 2:
             return False
         key, n_key, value = opp, n_threat, 1.0  # ... or wins
-    n_legal = 0
-    f = free
-    while f:
-        n_legal += 1
-        f &= f - _ONE
+    start = _add_children(t, node, free, meta, first_child, n_children, parent, action, ready, N, W, max_nodes)
+    if start < 0:
+        return False
+    for c in range(start, start + n_children[t, node]):
+        a = action[t, c]
+        hit = is_win_at(key | (_ONE << np.uint64(a)), a, win_masks, cell_ptr, cell_wins)
+        P[t, c] = 1.0 / n_key if hit else 0.0
+    _backup(t, node, value, parent, N, W)
+    return True
+
+
+@njit(cache=True)
+def _add_children(t, node, free, meta, first_child, n_children, parent, action, ready, N, W, max_nodes):
+    """Give ``node`` one fresh child per cell of ``free`` (ascending); priors are the caller's.
+
+    Returns the first child's index, or -1 (nothing changed) when the node pool has no room.
+    """
+    n_legal = popcount(free)
     start = meta[t, NEXT_FREE]
     if start + n_legal > max_nodes:
-        return False
+        return -1
     f = free
     c = start
     while f:
-        a = lowest_bit_index(f)
-        f &= f - _ONE
         parent[t, c] = node
-        action[t, c] = a
+        action[t, c] = lowest_bit_index(f)
         ready[t, c] = 0
         n_children[t, c] = 0
         first_child[t, c] = 0
         N[t, c] = 0
         W[t, c] = 0.0
-        hit = is_win_at(key | (_ONE << np.uint64(a)), a, win_masks, cell_ptr, cell_wins)
-        P[t, c] = 1.0 / n_key if hit else 0.0
+        f &= f - _ONE
         c += 1
     first_child[t, node] = start
     n_children[t, node] = n_legal
     meta[t, NEXT_FREE] = start + n_legal
-    _backup(t, node, value, parent, N, W)
-    return True
+    return start
 
 
 @njit(cache=True)
@@ -266,33 +275,16 @@ def expand_and_backup(n_need, need, priors, values, meta, p1, p2, to_move, first
             n_threat, cell = _count_wins(opp, free, win_masks, cell_ptr, cell_wins)
             if n_threat == 1:
                 forced = cell
-        n_legal = 0
-        f = free
-        while f:
-            n_legal += 1
-            f &= f - _ONE
-        start = meta[t, NEXT_FREE]
-        if n_children[t, node] == 0 and start + n_legal <= max_nodes:
-            f = free
-            c = start
-            while f:
-                a = lowest_bit_index(f)
-                f &= f - _ONE
-                parent[t, c] = node
-                action[t, c] = a
-                ready[t, c] = 0
-                n_children[t, c] = 0
-                first_child[t, c] = 0
-                N[t, c] = 0
-                W[t, c] = 0.0
-                if forced >= 0:
-                    P[t, c] = 1.0 if a == forced else 0.0
-                else:
-                    P[t, c] = priors[k, a]
-                c += 1
-            first_child[t, node] = start
-            n_children[t, node] = n_legal
-            meta[t, NEXT_FREE] = start + n_legal
+        if n_children[t, node] == 0:
+            start = _add_children(t, node, free, meta, first_child, n_children, parent, action, ready, N, W,
+                                  max_nodes)
+            if start >= 0:
+                for c in range(start, start + n_children[t, node]):
+                    a = action[t, c]
+                    if forced >= 0:
+                        P[t, c] = 1.0 if a == forced else 0.0
+                    else:
+                        P[t, c] = priors[k, a]
         _backup(t, node, -float(values[k]), parent, N, W)
         meta[t, LEAF] = -1
 
