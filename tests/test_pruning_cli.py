@@ -48,14 +48,17 @@ def files(tmp_path_factory):
 def test_prune_command_writes_a_playable_half_width_checkpoint(files, capsys):
     out = files / "small.pt"
     args = ["prune", str(files / "az.pt"), "--dataset", str(files / "pos.npz"), "--out", str(out),
-            "--epochs", "1", "--batch-size", "64", "--no-latency", "--fraction", "0.25"]
+            "--epochs", "1", "--batch-size", "64", "--no-latency", "--fraction", "0.25", "--distill", "0.5"]
     assert main(args) == 0
     text = capsys.readouterr().out
-    assert "trunk 8 -> 4 channels" in text
+    assert "trunk 8 -> 4 channels" in text and "same best move as the unpruned network" in text
+    n_raw = len(np.load(files / "pos.npz")["value"])
+    assert f"on {8 * (n_raw - round(0.1 * n_raw))} positions" in text  # D4: the 8 symmetries of the train split
     ck = load_checkpoint(out)
     cfg = ck.net_config
     assert cfg.channels == 4 and cfg.block_channels == (4, 4)  # exactly the 0.5 target
     assert ck.training_cells == (24,) and ck.extra["pruning"]["cycles"] >= 3
+    assert ck.extra["pruning"]["distill"] == 0.5 and ck.extra["pruning"]["augment"] == "auto"
     assert ck.extra["pruning"]["macs"][1] < 0.5 * ck.extra["pruning"]["macs"][0]
     assert ck.extra["pruning"]["params"][1] < 0.8 * ck.extra["pruning"]["params"][0]
     assert cfg.policy_filters == 2 and cfg.value_filters == 1  # head convs kept by default
@@ -83,3 +86,5 @@ def test_prune_command_reports_bad_inputs(files, capsys):
     assert main(["prune", str(files / "az.pt"), "--dataset", str(files / "pos.npz"),
                  "--fraction", "1.5"]) == 2
     assert "--fraction" in capsys.readouterr().err
+    assert main(["prune", str(files / "az.pt"), "--dataset", str(files / "pos.npz"), "--distill", "2"]) == 2
+    assert "--distill" in capsys.readouterr().err

@@ -1,5 +1,8 @@
 """Datasets of self-play positions (for pruning and offline analysis).
 
+Made by exporting a training run's replay buffer (:func:`export_dataset`, ``bttt train --export-dataset``)
+or by letting a trained network play itself (:func:`generate_dataset`, ``bttt selfplay``).
+
 An ``.npz`` file (``numpy.savez_compressed``) with:
 
 ==============  ======================  ==========================================================
@@ -19,7 +22,10 @@ key             dtype, shape            meaning
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import time
 from pathlib import Path
 
 import numpy as np
@@ -90,3 +96,80 @@ def load_dataset(path: str | os.PathLike) -> dict[str, np.ndarray]:
             raise DatasetError(f"dataset {path}: {k} has shape {d[k].shape}, expected {shape}")
     d["planes"] = d["planes"].astype(np.float32)
     return d
+
+
+JOB_GAMES = 32  # games per self-play job: the unit of seeding, so the games do not depend on --workers
+
+
+def job_seed(seed: int, job: int) -> int:
+    return int(np.random.SeedSequence([seed, job, 3]).generate_state(1, np.uint64)[0] >> np.uint64(2))
+
+
+def generate_dataset(checkpoint: str | os.PathLike, path: str | os.PathLike, games: int, seed: int = 0,
+                     workers: int = 1, chunk_games: int = 512, log=print, **overrides) -> int:
+    """Let a trained network play ``games`` self-play games and write their positions to ``path``.
+
+    Search settings are the checkpoint's training configuration (its ``train_config``) with ``overrides``
+    (``simulations``, ``bricks``, ``temperature_moves``, ...). Games are played in jobs of
+    :data:`JOB_GAMES`, each seeded from ``(seed, job)``, so the file is the same for any ``workers``. Every
+    ``chunk_games`` games are saved under ``<path>.parts/``; an interrupted run resumes from the saved chunks.
+    Returns the number of positions.
+    """
+    import dataclasses
+
+    from agents.alphazero.checkpoint import load_checkpoint
+    from agents.alphazero.config import TrainConfig
+    from agents.alphazero.selfplay import SelfPlayResult, play_games_worker
+    from agents.alphazero.workers import start_workers
+
+    if games < 1 or chunk_games < JOB_GAMES or chunk_games % JOB_GAMES:
+        raise DatasetError(f"need games >= 1 and chunk_games a multiple of {JOB_GAMES} (got {games}, {chunk_games})")
+    ckpt = load_checkpoint(checkpoint)
+    known = {f.name for f in dataclasses.fields(TrainConfig)}
+    base = {k: v for k, v in (ckpt.train_config or {}).items() if k in known}
+    if not base:
+        base = {"bricks": ckpt.training_bricks or "none", "rows": ckpt.net_config.rows, "cols": ckpt.net_config.cols}
+    cfg = TrainConfig.from_dict({**base, **{k: v for k, v in overrides.items() if v is not None}})
+    state = {k: v.detach().cpu() for k, v in ckpt.state_dict.items()}
+    path = Path(path)
+    parts = path.with_name(path.name + ".parts")
+    parts.mkdir(parents=True, exist_ok=True)
+    manifest = {"checkpoint": str(Path(checkpoint).resolve()), "games": games, "seed": seed,
+                "chunk_games": chunk_games, "config": cfg.to_dict()}
+    manifest_file = parts / "manifest.json"
+    if manifest_file.exists() and json.loads(manifest_file.read_text()) != manifest:
+        raise DatasetError(f"{parts} holds chunks of a different run (other checkpoint, games, seed or settings): "
+                           "rerun with the same arguments to resume it, or delete that folder to start over")
+    manifest_file.write_text(json.dumps(manifest, indent=1))
+    n_jobs = -(-games // JOB_GAMES)
+    per_chunk = chunk_games // JOB_GAMES
+    chunk_files = []
+    pool = start_workers("local", workers)
+    try:
+        for c, first in enumerate(range(0, n_jobs, per_chunk)):
+            part = parts / f"chunk-{c:05d}.npz"
+            chunk_files.append(part)
+            if part.exists():
+                continue
+            jobs = [(ckpt.net_config.to_dict(), state, cfg.to_dict(), min(JOB_GAMES, games - j * JOB_GAMES),
+                     job_seed(seed, j), 1) for j in range(first, min(first + per_chunk, n_jobs))]
+            t0 = time.perf_counter()
+            results = pool.map(jobs) if pool is not None else [play_games_worker(job) for job in jobs]
+            r = SelfPlayResult.merge(results)
+            seconds = time.perf_counter() - t0
+            save_dataset(part.with_suffix(".tmp.npz"), _arrays(r), cfg.bricks, cfg.rows, cfg.cols)
+            os.replace(part.with_suffix(".tmp.npz"), part)
+            log(f"chunk {c}: {r.games} games, {r.positions} positions (P1 {r.p1_wins}, P2 {r.p2_wins}, "
+                f"draws {r.draws}), {r.positions / seconds:.0f} positions/s")
+    finally:
+        if pool is not None:
+            pool.close()
+    chunks = [load_dataset(f) for f in chunk_files]
+    merged = {k: np.concatenate([d[k] for d in chunks]) for k in ARRAYS}
+    n = save_dataset(path, merged, cfg.bricks, cfg.rows, cfg.cols)
+    shutil.rmtree(parts)
+    return n
+
+
+def _arrays(r) -> dict[str, np.ndarray]:
+    return {k: getattr(r, k) for k in ARRAYS}

@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "tournament": "tournament.commands.run_tournament",
     "report": "tournament.commands.report",
     "train": "agents.alphazero.commands.train",
+    "selfplay": "agents.alphazero.commands.selfplay",
     "import-keras": "agents.alphazero.commands.import_keras",
     "prune": "bttt.cli.prune",
 }

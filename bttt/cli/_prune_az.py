@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from agents.alphazero.augment import apply_transforms
 from agents.alphazero.network import NetConfig, PolicyValueNet
 from pruning import UnitGroup, discover_units
 
@@ -67,24 +68,69 @@ def rebuild(cfg: NetConfig, pruned: PolicyValueNet) -> PolicyValueNet:
     return net
 
 
+def augment_split(arrays: dict[str, torch.Tensor], layout_ids: np.ndarray, table) -> dict[str, torch.Tensor]:
+    """Every position under each symmetry in ``table[layout]`` (transforms that keep its brick layout in the
+    training distribution, :func:`agents.alphazero.augment.allowed_transforms`): up to 8x the positions."""
+    parts = []
+    for k, transforms in enumerate(table):
+        rows = np.flatnonzero(layout_ids == k)
+        if len(rows) == 0:
+            continue
+        sel = {name: v[torch.from_numpy(rows)].numpy() for name, v in arrays.items()}
+        for t in transforms:
+            planes, masks, policy = apply_transforms(np.full(len(rows), t), sel["planes"], sel["masks"], sel["policy"])
+            parts.append({**sel, "planes": planes, "masks": masks, "policy": policy})
+    return {name: torch.from_numpy(np.concatenate([p[name] for p in parts])) for name in arrays}
+
+
+@torch.no_grad()
+def teacher_targets(teacher: nn.Module, planes: torch.Tensor, masks: torch.Tensor,
+                    batch: int = 4096) -> tuple[torch.Tensor, torch.Tensor]:
+    """The unpruned network's own move distribution (softmax over legal moves) and value for each position."""
+    teacher.eval()
+    policies, values = [], []
+    for i in range(0, len(planes), batch):
+        logits, v = teacher(planes[i:i + batch])
+        policies.append(F.softmax(logits.masked_fill(~masks[i:i + batch], -1e9), dim=1))
+        values.append(v)
+    return torch.cat(policies), torch.cat(values)
+
+
 class PolicyValueTask:
-    """Retraining (policy cross-entropy + value MSE, SGD with the pruner's scheduler) and metrics."""
+    """Retraining (policy cross-entropy + value MSE, SGD with the pruner's scheduler) and metrics.
+
+    Targets are the dataset's search policies and outcomes, blended with the unpruned ``teacher``'s own
+    outputs by ``distill`` (0 = dataset only, 1 = pure distillation: match the teacher's prior and value).
+    ``augment`` is the per-layout transform table applied to the training split (the held-out split is
+    never augmented, so no symmetric copy of a training position is scored as held out).
+    """
 
     def __init__(self, data: dict, val_fraction: float, batch_size: int, epochs: int,
-                 value_weight: float, seed: int, max_positions: int = 0) -> None:
+                 value_weight: float, seed: int, max_positions: int = 0, teacher: nn.Module | None = None,
+                 distill: float = 0.0, augment=None) -> None:
         n = len(data["value"])
         perm = np.random.default_rng(seed).permutation(n)
         if max_positions:
             perm = perm[:max_positions]
         n_val = max(1, int(round(val_fraction * len(perm))))
         val, tr = perm[:n_val], perm[n_val:]
-        if len(tr) < batch_size:
-            batch_size = max(1, len(tr))
         t = {k: torch.from_numpy(np.asarray(data[k])) for k in ("planes", "masks", "policy", "value")}
         t["planes"] = t["planes"].float()
         self.train_set = {k: v[torch.from_numpy(tr)] for k, v in t.items()}
         self.val_set = {k: v[torch.from_numpy(val)] for k, v in t.items()}
-        self.n_train, self.n_val = len(tr), len(val)
+        if augment is not None:
+            self.train_set = augment_split(self.train_set, np.asarray(data["layout"])[tr], augment)
+        self.n_train, self.n_val = len(self.train_set["value"]), len(val)
+        if self.n_train < batch_size:
+            batch_size = max(1, self.n_train)
+        self.teacher, self.distill = teacher, distill
+        if teacher is not None:
+            self.val_set["teacher_policy"], _ = teacher_targets(teacher, self.val_set["planes"], self.val_set["masks"])
+            if distill > 0:
+                tp, tv = teacher_targets(teacher, self.train_set["planes"], self.train_set["masks"])
+                s = self.train_set
+                s["policy"] = (1 - distill) * s["policy"] + distill * tp
+                s["value"] = (1 - distill) * s["value"] + distill * tv
         self.batch_size, self.epochs, self.value_weight, self.seed = batch_size, epochs, value_weight, seed
         self.example = self.train_set["planes"][:1]
 
@@ -125,6 +171,13 @@ class PolicyValueTask:
         net.eval()
         b = self.val_set
         p, v, logits = self.losses(net, b)
-        pred = logits.masked_fill(~b["masks"], -1e9).argmax(1)
+        logp = F.log_softmax(logits.masked_fill(~b["masks"], -1e9), dim=1)
+        pred = logp.argmax(1)
         top1 = (pred == b["policy"].argmax(1)).float().mean()
-        return {"val_policy_loss": float(p), "val_value_loss": float(v), "val_top1": float(top1)}
+        out = {"val_policy_loss": float(p), "val_value_loss": float(v), "val_top1": float(top1)}
+        if "teacher_policy" in b:  # fidelity to the unpruned network: KL(teacher || net), same best move
+            tp = b["teacher_policy"]
+            kl = (tp * (tp.clamp_min(1e-12).log() - logp)).sum(1).mean()
+            out["val_teacher_kl"] = float(kl)
+            out["val_teacher_top1"] = float((pred == tp.argmax(1)).float().mean())
+        return out

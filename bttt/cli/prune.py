@@ -54,6 +54,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--value-weight", type=float, default=1.0)
     p.add_argument("--val-fraction", type=float, default=0.1, help="held-out positions")
     p.add_argument("--max-positions", type=int, default=0, help="use at most this many (0 = all)")
+    p.add_argument("--augment", default="auto", choices=["auto", "none"],
+                   help="add every symmetry of each training position that keeps its brick layout in the "
+                        "dataset's distribution (auto: 8x for D4; default) or none")
+    p.add_argument("--distill", type=float, default=0.0, metavar="W",
+                   help="blend the unpruned network's own policy and value into the targets: 0 = the dataset's "
+                        "search policies and outcomes (default), 1 = pure distillation")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     p.add_argument("--no-latency", action="store_true", help="skip the CPU latency measurement")
@@ -64,14 +70,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import torch
 
+    from agents.alphazero.augment import allowed_transforms
     from agents.alphazero.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
     from agents.alphazero.dataset import load_dataset
     from bttt.cli import _prune_az as az
+    from bttt.layouts import BrickDistribution
     from pruning import IterativePruner, PruneConfig, PruningRunError, Schedule
     from pruning.report import write_csv
 
     if not 0 < args.fraction < 1:
         raise PruneCommandError(f"--fraction must be between 0 and 1, got {args.fraction}")
+    if not 0 <= args.distill <= 1:
+        raise PruneCommandError(f"--distill must be between 0 and 1, got {args.distill}")
     if not 0 < args.target_trunk < 1:
         raise PruneCommandError(f"--target-trunk must be between 0 and 1, got {args.target_trunk}")
     torch.set_num_threads(max(1, args.threads))
@@ -88,8 +98,13 @@ def run(args: argparse.Namespace) -> int:
         raise PruneCommandError(
             f"dataset positions have shape {tuple(data['planes'].shape[1:])} but the network takes "
             f"{(cfg.in_planes, cfg.rows, cfg.cols)}; export the dataset from the same board size")
-    task = az.PolicyValueTask(data, args.val_fraction, args.batch_size, args.epochs,
-                              args.value_weight, args.seed, args.max_positions)
+    table = None
+    if args.augment == "auto":
+        dist = BrickDistribution.parse(str(data["bricks"]), cfg.rows, cfg.cols)
+        table = allowed_transforms(dist, "auto")
+    task = az.PolicyValueTask(data, args.val_fraction, args.batch_size, args.epochs, args.value_weight,
+                              args.seed, args.max_positions, teacher=ckpt.build_net("cpu"),
+                              distill=args.distill, augment=table)
     groups = az.discover(net, head_convs=args.prune_head_convs)
     config = PruneConfig(
         criterion=args.criterion, fraction=args.fraction, mode=args.mode, apply="shrink",
@@ -115,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
         "source": str(src), "dataset": str(args.dataset), "stop_reason": res.stop_reason,
         "original_net_config": cfg.to_dict(), "schedule": schedule.to_dict(),
         "criterion": args.criterion, "mode": args.mode, "fraction": args.fraction,
+        "augment": args.augment, "distill": args.distill, "epochs": args.epochs,
         "params": [first["params"], last["params"]], "macs": [first["macs"], last["macs"]],
         "cycles": len(res.rows) - 1,
     }}
@@ -132,6 +148,7 @@ def run(args: argparse.Namespace) -> int:
               f"batch 64: {first['latency_b64_ms']:.3f} -> {last['latency_b64_ms']:.3f} ms")
     print(f"held-out policy loss {first['val_policy_loss']:.4f} -> {last['val_policy_loss']:.4f}, "
           f"value loss {first['val_value_loss']:.4f} -> {last['val_value_loss']:.4f}, "
-          f"move agreement {first['val_top1']:.3f} -> {last['val_top1']:.3f}")
+          f"move agreement {first['val_top1']:.3f} -> {last['val_top1']:.3f}, same best move as the "
+          f"unpruned network {last['val_teacher_top1']:.3f}")
     print(f"wrote {out} (play it with alphazero:checkpoint={out}), report {report}")
     return 0

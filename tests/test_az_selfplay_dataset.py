@@ -1,0 +1,79 @@
+"""``bttt selfplay``: a trained network's self-play games as a dataset; seeded, resumable, worker-independent."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agents.alphazero.agent import resolve_checkpoint
+from agents.alphazero.dataset import ARRAYS, JOB_GAMES, DatasetError, generate_dataset, load_dataset
+from bttt.cli import main
+
+FAST = {"simulations": 4, "parallel_games": 16}
+
+
+class _Stop(Exception):
+    pass
+
+
+def _same(a: dict, b: dict) -> None:
+    for k in ARRAYS:
+        np.testing.assert_array_equal(a[k], b[k])
+
+
+def test_generated_dataset_is_seeded_and_resumes_after_an_interruption(tmp_path):
+    d4 = resolve_checkpoint("d4")
+    whole = tmp_path / "whole.npz"
+    n = generate_dataset(d4, whole, 2 * JOB_GAMES, seed=3, chunk_games=JOB_GAMES, log=lambda _: None, **FAST)
+    data = load_dataset(whole)
+    assert len(data["value"]) == n and n >= 2 * JOB_GAMES * 7  # a win needs at least 7 plies
+    assert data["layouts"].tolist() == ["D4"] and np.all(data["planes"][:, 2, 3, 3] == 1)
+    np.testing.assert_allclose(data["policy"].sum(axis=1), 1.0, rtol=1e-5)
+    assert np.all(data["policy"][~data["masks"]] == 0)  # search policies only on legal moves
+    assert set(np.unique(data["value"])) <= {-1.0, 0.0, 1.0}
+    assert not (whole.parent / "whole.npz.parts").exists()  # chunks are removed once merged
+
+    # interrupted after the first chunk: the rerun plays only the second and gives the same file
+    cut = tmp_path / "cut.npz"
+
+    def stop(_line: str) -> None:
+        raise _Stop
+
+    with pytest.raises(_Stop):
+        generate_dataset(d4, cut, 2 * JOB_GAMES, seed=3, chunk_games=JOB_GAMES, log=stop, **FAST)
+    assert len(list((tmp_path / "cut.npz.parts").glob("chunk-*.npz"))) == 1
+    lines: list[str] = []
+    generate_dataset(d4, cut, 2 * JOB_GAMES, seed=3, chunk_games=JOB_GAMES, log=lines.append, **FAST)
+    assert len(lines) == 1 and lines[0].startswith("chunk 1:")
+    _same(load_dataset(cut), data)
+
+    # another seed gives other games; a half-finished run with other arguments is refused, not mixed
+    other = tmp_path / "other.npz"
+    generate_dataset(d4, other, JOB_GAMES, seed=4, chunk_games=JOB_GAMES, log=lambda _: None, **FAST)
+    assert not np.array_equal(load_dataset(other)["policy"][:50], data["policy"][:50])
+    with pytest.raises(_Stop):
+        generate_dataset(d4, cut, 2 * JOB_GAMES, seed=3, chunk_games=JOB_GAMES, log=stop, **FAST)
+    with pytest.raises(DatasetError, match="different run"):
+        generate_dataset(d4, cut, 2 * JOB_GAMES, seed=9, chunk_games=JOB_GAMES, log=stop, **FAST)
+
+
+@pytest.mark.slow
+def test_selfplay_command_with_two_workers_writes_the_same_games(tmp_path, capsys):
+    d4 = resolve_checkpoint("d4")
+    one = tmp_path / "one.npz"
+    generate_dataset(d4, one, 2 * JOB_GAMES, seed=0, log=lambda _: None, bricks="D3", **FAST)
+    two = tmp_path / "two.npz"
+    assert main(["selfplay", "d4", "--out", str(two), "--games", str(2 * JOB_GAMES), "--bricks", "D3",
+                 "--simulations", "4", "--parallel-games", "16", "--workers", "2"]) == 0
+    assert f"to {two}" in capsys.readouterr().out
+    _same(load_dataset(two), load_dataset(one))
+    assert load_dataset(two)["layouts"].tolist() == ["D3"]
+
+
+def test_selfplay_command_reports_bad_input(tmp_path, capsys):
+    assert main(["selfplay", str(tmp_path / "missing.pt"), "--out", str(tmp_path / "x.npz")]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+    assert main(["selfplay", "d4", "--out", str(tmp_path / "x.npz"), "--games", "0"]) == 2
+    assert "games" in capsys.readouterr().err
+    assert main(["selfplay", "d4", "--out", str(tmp_path / "x.npz"), "--bricks", "Z9"]) == 2
+    assert "Z9" in capsys.readouterr().err
