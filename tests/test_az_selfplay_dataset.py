@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from agents.alphazero.agent import resolve_checkpoint
-from agents.alphazero.dataset import ARRAYS, JOB_GAMES, DatasetError, generate_dataset, load_dataset
+from agents.alphazero.dataset import (
+    ARRAYS,
+    JOB_GAMES,
+    DatasetError,
+    generate_dataset,
+    load_dataset,
+    load_datasets,
+)
 from bttt.cli import main
 
 FAST = {"simulations": 4, "parallel_games": 16}
@@ -51,6 +58,13 @@ def test_generated_dataset_is_seeded_and_resumes_after_an_interruption(tmp_path)
     other = tmp_path / "other.npz"
     generate_dataset(d4, other, JOB_GAMES, seed=4, chunk_games=JOB_GAMES, log=lambda _: None, **FAST)
     assert not np.array_equal(load_dataset(other)["policy"][:50], data["policy"][:50])
+    both = load_datasets([whole, other])
+    assert len(both["value"]) == n + len(load_dataset(other)["value"])
+    np.testing.assert_array_equal(both["planes"][:n], data["planes"])
+    d3 = tmp_path / "d3.npz"
+    generate_dataset(d4, d3, JOB_GAMES, chunk_games=JOB_GAMES, log=lambda _: None, bricks="D3", **FAST)
+    with pytest.raises(DatasetError, match="same brick distribution"):
+        load_datasets([whole, d3])
     with pytest.raises(_Stop):
         generate_dataset(d4, cut, 2 * JOB_GAMES, seed=3, chunk_games=JOB_GAMES, log=stop, **FAST)
     with pytest.raises(DatasetError, match="different run"):

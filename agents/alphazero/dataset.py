@@ -98,6 +98,18 @@ def load_dataset(path: str | os.PathLike) -> dict[str, np.ndarray]:
     return d
 
 
+def load_datasets(paths: list[str | os.PathLike]) -> dict[str, np.ndarray]:
+    """Several datasets of the same brick distribution and board, concatenated (one file: :func:`load_dataset`)."""
+    parts = [load_dataset(p) for p in paths]
+    first = parts[0]
+    for path, d in zip(paths[1:], parts[1:], strict=True):
+        for key in ("bricks", "rows", "cols", "layouts"):
+            if not np.array_equal(d[key], first[key]):
+                raise DatasetError(f"{path} has {key} {d[key]!s}, but {paths[0]} has {first[key]!s}: only datasets "
+                                   "of the same brick distribution and board can be combined")
+    return {**first, **{k: np.concatenate([d[k] for d in parts]) for k in ARRAYS}}
+
+
 JOB_GAMES = 32  # games per self-play job: the unit of seeding, so the games do not depend on --workers
 
 

@@ -1,6 +1,6 @@
 """``bttt prune``: DropNet + SILO on a trained AlphaZero network, written back as a playable checkpoint.
 
-From a checkpoint and a dataset of self-play positions (``bttt train --export-dataset``) this
+From a checkpoint and a dataset of self-play positions (``bttt selfplay``, ``bttt train --export-dataset``) this
 iteratively scores the residual trunk's channels, each block's inner filters and the heads'
 hidden units, removes the lowest-scoring fraction physically, and retrains on the policy
 cross-entropy + value MSE with a SILO (or baseline) learning-rate cycle, until the trunk reaches
@@ -26,8 +26,9 @@ class PruneCommandError(BtttError):
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("checkpoint", help="trained AlphaZero checkpoint (.pt) to prune")
-    p.add_argument("--dataset", required=True,
-                   help="self-play positions .npz (bttt train --export-dataset FILE.npz)")
+    p.add_argument("--dataset", required=True, nargs="+", metavar="FILE.npz",
+                   help="self-play positions (bttt selfplay --out FILE.npz, bttt train --export-dataset FILE.npz); "
+                        "several files with the same brick distribution are concatenated")
     p.add_argument("--out", help="pruned checkpoint to write (default <checkpoint>-pruned.pt)")
     p.add_argument("--work-dir", help="per-cycle checkpoints for resuming (default <out>.run)")
     p.add_argument("--report", help="per-cycle CSV (default <out>.csv)")
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
 
     from agents.alphazero.augment import allowed_transforms
     from agents.alphazero.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
-    from agents.alphazero.dataset import load_dataset
+    from agents.alphazero.dataset import load_datasets
     from bttt.cli import _prune_az as az
     from bttt.layouts import BrickDistribution
     from pruning import IterativePruner, PruneConfig, PruningRunError, Schedule
@@ -92,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
 
     ckpt = load_checkpoint(src)
     net = ckpt.build_net("cpu")
-    data = load_dataset(args.dataset)
+    data = load_datasets(args.dataset)
     cfg = ckpt.net_config
     if tuple(data["planes"].shape[1:]) != (cfg.in_planes, cfg.rows, cfg.cols):
         raise PruneCommandError(
@@ -127,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
     rebuilt = az.rebuild(pruned_cfg, res.model)
     first, last = res.rows[0], res.rows[-1]
     extra = {"pruning": {
-        "source": str(src), "dataset": str(args.dataset), "stop_reason": res.stop_reason,
+        "source": str(src), "dataset": [str(f) for f in args.dataset], "stop_reason": res.stop_reason,
         "original_net_config": cfg.to_dict(), "schedule": schedule.to_dict(),
         "criterion": args.criterion, "mode": args.mode, "fraction": args.fraction,
         "augment": args.augment, "distill": args.distill, "epochs": args.epochs,
