@@ -61,10 +61,14 @@ def test_generated_dataset_is_seeded_and_resumes_after_an_interruption(tmp_path)
     both = load_datasets([whole, other])
     assert len(both["value"]) == n + len(load_dataset(other)["value"])
     np.testing.assert_array_equal(both["planes"][:n], data["planes"])
+    # files of other brick distributions merge by layout name: every brick plane still matches its layout
     d3 = tmp_path / "d3.npz"
-    generate_dataset(d4, d3, JOB_GAMES, chunk_games=JOB_GAMES, log=lambda _: None, bricks="D3", **FAST)
-    with pytest.raises(DatasetError, match="same brick distribution"):
-        load_datasets([whole, d3])
+    generate_dataset(d4, d3, JOB_GAMES, chunk_games=JOB_GAMES, log=lambda _: None, bricks="D3,D5", **FAST)
+    mixed = load_datasets([whole, d3])
+    assert mixed["layouts"].tolist() == ["D4", "D3", "D5"] and str(mixed["bricks"]) == "D4,D3,D5"
+    brick_cell = mixed["planes"][:, 2].reshape(len(mixed["value"]), 49).argmax(1)
+    np.testing.assert_array_equal(brick_cell, np.array([24, 23, 25])[mixed["layout"]])
+    assert set(mixed["layout"][n:].tolist()) == {1, 2}
     with pytest.raises(_Stop):
         generate_dataset(d4, cut, 2 * JOB_GAMES, seed=3, chunk_games=JOB_GAMES, log=stop, **FAST)
     with pytest.raises(DatasetError, match="different run"):

@@ -99,15 +99,26 @@ def load_dataset(path: str | os.PathLike) -> dict[str, np.ndarray]:
 
 
 def load_datasets(paths: list[str | os.PathLike]) -> dict[str, np.ndarray]:
-    """Several datasets of the same brick distribution and board, concatenated (one file: :func:`load_dataset`)."""
+    """Several datasets of one board size, concatenated (one file: :func:`load_dataset`).
+
+    Layouts are merged by name (``layout`` indices are renumbered); when the files' brick distributions
+    differ, ``bricks`` becomes the list of every layout (``"D4,A1,A2,..."``).
+    """
     parts = [load_dataset(p) for p in paths]
     first = parts[0]
-    for path, d in zip(paths[1:], parts[1:], strict=True):
-        for key in ("bricks", "rows", "cols", "layouts"):
-            if not np.array_equal(d[key], first[key]):
-                raise DatasetError(f"{path} has {key} {d[key]!s}, but {paths[0]} has {first[key]!s}: only datasets "
-                                   "of the same brick distribution and board can be combined")
-    return {**first, **{k: np.concatenate([d[k] for d in parts]) for k in ARRAYS}}
+    names: list[str] = []
+    for path, d in zip(paths, parts, strict=True):
+        if (int(d["rows"]), int(d["cols"])) != (int(first["rows"]), int(first["cols"])):
+            raise DatasetError(f"{path} is for a {int(d['rows'])}x{int(d['cols'])} board but {paths[0]} for "
+                               f"{int(first['rows'])}x{int(first['cols'])}: only datasets of one board size combine")
+        names += [str(n) for n in d["layouts"] if str(n) not in names]
+    index = {n: i for i, n in enumerate(names)}
+    merged = {k: np.concatenate([d[k] for d in parts]) for k in ("planes", "masks", "policy", "value")}
+    merged["layout"] = np.concatenate([
+        np.array([index[str(n)] for n in d["layouts"]], np.int16)[d["layout"]] for d in parts])
+    same = all(str(d["bricks"]) == str(first["bricks"]) for d in parts)
+    bricks = str(first["bricks"]) if same else ",".join(names)
+    return {**first, **merged, "layouts": np.array(names), "bricks": np.array(bricks)}
 
 
 JOB_GAMES = 32  # games per self-play job: the unit of seeding, so the games do not depend on --workers

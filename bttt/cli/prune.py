@@ -28,7 +28,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("checkpoint", help="trained AlphaZero checkpoint (.pt) to prune")
     p.add_argument("--dataset", required=True, nargs="+", metavar="FILE.npz",
                    help="self-play positions (bttt selfplay --out FILE.npz, bttt train --export-dataset FILE.npz); "
-                        "several files with the same brick distribution are concatenated")
+                        "several files are concatenated (their brick layouts merged)")
     p.add_argument("--out", help="pruned checkpoint to write (default <checkpoint>-pruned.pt)")
     p.add_argument("--work-dir", help="per-cycle checkpoints for resuming (default <out>.run)")
     p.add_argument("--report", help="per-cycle CSV (default <out>.csv)")
@@ -56,8 +56,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--val-fraction", type=float, default=0.1, help="held-out positions")
     p.add_argument("--max-positions", type=int, default=0, help="use at most this many (0 = all)")
     p.add_argument("--augment", default="auto", choices=["auto", "none"],
-                   help="add every symmetry of each training position that keeps its brick layout in the "
-                        "dataset's distribution (auto: 8x for D4; default) or none")
+                   help="add every symmetry of each training position that maps its brick layout onto one "
+                        "of the dataset's layouts (auto: 8x for D4; default) or none")
     p.add_argument("--distill", type=float, default=0.0, metavar="W",
                    help="blend the unpruned network's own policy and value into the targets: 0 = the dataset's "
                         "search policies and outcomes (default), 1 = pure distillation")
@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     from agents.alphazero.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
     from agents.alphazero.dataset import load_datasets
     from bttt.cli import _prune_az as az
-    from bttt.layouts import BrickDistribution
+    from bttt.layouts import BrickDistribution, parse_layout
     from pruning import IterativePruner, PruneConfig, PruningRunError, Schedule
     from pruning.report import write_csv
 
@@ -101,8 +101,8 @@ def run(args: argparse.Namespace) -> int:
             f"{(cfg.in_planes, cfg.rows, cfg.cols)}; export the dataset from the same board size")
     table = None
     if args.augment == "auto":
-        dist = BrickDistribution.parse(str(data["bricks"]), cfg.rows, cfg.cols)
-        table = allowed_transforms(dist, "auto")
+        layouts = tuple(parse_layout(str(name), cfg.rows, cfg.cols) for name in data["layouts"])
+        table = allowed_transforms(BrickDistribution(layouts, cfg.rows, cfg.cols), "auto")
     task = az.PolicyValueTask(data, args.val_fraction, args.batch_size, args.epochs, args.value_weight,
                               args.seed, args.max_positions, teacher=ckpt.build_net("cpu"),
                               distill=args.distill, augment=table)
