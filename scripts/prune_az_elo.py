@@ -4,7 +4,10 @@ Fits the tournament's Bradley-Terry-Davidson ratings to every stored game and pr
 Elo, the pruned-minus-unpruned difference with its 95% interval (from the joint covariance, not
 the two separate intervals), the likelihood of superiority and the head-to-head record.
 
-    python scripts/prune_az_elo.py prune.db --pruned pruned.pt --unpruned final.pt
+    python scripts/prune_az_elo.py prune.db --pruned pruned.pt --unpruned final.pt [--anchor mcts:preset=paper]
+
+With ``--anchor`` it also prints each AlphaZero agent's score (wins + draws/2) against that agent as
+player 1 and as player 2, on the training cell ``--train`` (default D4) and on all cells.
 """
 
 from __future__ import annotations
@@ -31,10 +34,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("db")
     p.add_argument("--pruned", required=True, help="substring of the pruned agent's name")
     p.add_argument("--unpruned", required=True, help="substring of the unpruned agent's name")
+    p.add_argument("--anchor", help="substring of a reference agent (e.g. mcts:preset=paper) to score against")
+    p.add_argument("--train", default="D4", help="layout reported separately with --anchor (default D4)")
     args = p.parse_args(argv)
     with Store(args.db, create=False) as store:
         names = [n for n, _, _ in store.agents()]
-        games = [(g.p1, g.p2, g.winner) for g in store.games()]
+        rows = store.games()
+    games = [(g.p1, g.p2, g.winner) for g in rows]
     r = fit_ratings(outcome_counts(games, names), names)
     for i in r.order():
         print(f"{r.elo[i]:+7.0f} +-{r.elo_ci[i]:4.0f}  {names[i]}  ({int(r.games[i])} games)")
@@ -47,6 +53,20 @@ def main(argv: list[str] | None = None) -> int:
     lo = sum(1 for p1, p2, wi in games if (p1, p2, wi) in ((names[a], names[b], 2), (names[b], names[a], 1)))
     dr = sum(1 for p1, p2, wi in games if {p1, p2} == {names[a], names[b]} and wi == 0)
     print(f"head to head (pruned's view): {w} wins, {dr} draws, {lo} losses")
+    if args.anchor:
+        anchor = names[_find(names, args.anchor)]
+        print(f"\nscore against {anchor} (wins + draws/2 / games): {args.train} as P1, as P2; all layouts as P1, as P2")
+        for name in names:
+            if name == anchor or not name.startswith("alphazero"):
+                continue
+            cells = []
+            for layouts in ({args.train}, None):
+                for me, seat in ((1, "p1"), (2, "p2")):
+                    mine = [g for g in rows if getattr(g, seat) == name and {g.p1, g.p2} == {name, anchor}
+                            and (layouts is None or g.layout in layouts)]
+                    pts = sum(1.0 if g.winner == me else 0.5 if g.winner == 0 else 0.0 for g in mine)
+                    cells.append(f"{pts:g}/{len(mine)}")
+            print(f"  {'  '.join(f'{c:>7}' for c in cells)}  {name}")
     return 0
 
 

@@ -4,7 +4,9 @@ From a checkpoint and a dataset of self-play positions (``bttt selfplay``, ``btt
 iteratively scores the residual trunk's channels, each block's inner filters and the heads'
 hidden units, removes the lowest-scoring fraction physically, and retrains on the policy
 cross-entropy + value MSE with a SILO (or baseline) learning-rate cycle, until the trunk reaches
-``--target-trunk`` of its filters. The result is an ordinary AlphaZero checkpoint whose
+``--target-trunk`` of its filters. The retraining targets are by default the unpruned network's own
+outputs on the dataset's positions (distillation, ``--distill 1``), with every symmetry that keeps a
+position's brick layout among the dataset's (``--augment auto``). The result is an ordinary AlphaZero checkpoint whose
 :class:`NetConfig` carries the pruned widths (``channels``, ``block_channels``,
 ``value_hidden``, ``value_filters``, ``policy_filters``), so ``alphazero:checkpoint=OUT`` plays it.
 Every cycle is checkpointed under ``--work-dir``; rerunning the same command resumes.
@@ -58,9 +60,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--augment", default="auto", choices=["auto", "none"],
                    help="add every symmetry of each training position that maps its brick layout onto one "
                         "of the dataset's layouts (auto: 8x for D4; default) or none")
-    p.add_argument("--distill", type=float, default=0.0, metavar="W",
-                   help="blend the unpruned network's own policy and value into the targets: 0 = the dataset's "
-                        "search policies and outcomes (default), 1 = pure distillation")
+    p.add_argument("--distill", type=float, default=1.0, metavar="W",
+                   help="targets: 1 = the unpruned network's own policy and value (distillation, default), "
+                        "0 = the dataset's search policies and outcomes, between = a blend")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     p.add_argument("--no-latency", action="store_true", help="skip the CPU latency measurement")
