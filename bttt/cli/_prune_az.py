@@ -68,9 +68,10 @@ def rebuild(cfg: NetConfig, pruned: PolicyValueNet) -> PolicyValueNet:
     return net
 
 
-def augment_split(arrays: dict[str, torch.Tensor], layout_ids: np.ndarray, table) -> dict[str, torch.Tensor]:
-    """Every position under each symmetry in ``table[layout]`` (transforms that keep its brick layout in the
-    training distribution, :func:`agents.alphazero.augment.allowed_transforms`): up to 8x the positions."""
+def augment_split(arrays: dict[str, torch.Tensor], layout_ids: np.ndarray,
+                  table: tuple[tuple[int, ...], ...]) -> dict[str, torch.Tensor]:
+    """Every position under each symmetry in ``table[layout]`` (the transforms that map its brick layout onto
+    one of the dataset's, :func:`agents.alphazero.augment.allowed_transforms`): up to 8x the positions."""
     parts = []
     for k, transforms in enumerate(table):
         rows = np.flatnonzero(layout_ids == k)
@@ -107,7 +108,7 @@ class PolicyValueTask:
 
     def __init__(self, data: dict, val_fraction: float, batch_size: int, epochs: int,
                  value_weight: float, seed: int, max_positions: int = 0, teacher: nn.Module | None = None,
-                 distill: float = 0.0, augment=None) -> None:
+                 distill: float = 0.0, augment: tuple[tuple[int, ...], ...] | None = None) -> None:
         n = len(data["value"])
         perm = np.random.default_rng(seed).permutation(n)
         if max_positions:
@@ -123,7 +124,6 @@ class PolicyValueTask:
         self.n_train, self.n_val = len(self.train_set["value"]), len(val)
         if self.n_train < batch_size:
             batch_size = max(1, self.n_train)
-        self.teacher, self.distill = teacher, distill
         if teacher is not None:
             self.val_set["teacher_policy"], _ = teacher_targets(teacher, self.val_set["planes"], self.val_set["masks"])
             if distill > 0:
