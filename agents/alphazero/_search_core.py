@@ -132,19 +132,16 @@ def _write_planes(t, out_row, p1, p2, to_move, node, bricks, rows, cols, planes,
 
 
 @njit(cache=True)
-def _count_wins(stones, free, win_masks, cell_ptr, cell_wins):
-    """(number of cells in ``free`` that complete a line for ``stones``, the lowest such cell or -1)."""
-    n = 0
-    first = -1
+def _winning_cells(stones, free, win_masks, cell_ptr, cell_wins):
+    """Bitboard of the cells in ``free`` where one more stone completes a line for ``stones``."""
+    hits = np.uint64(0)
     f = free
     while f:
         a = lowest_bit_index(f)
         f &= f - _ONE
         if is_win_at(stones | (_ONE << np.uint64(a)), a, win_masks, cell_ptr, cell_wins):
-            if n == 0:
-                first = a
-            n += 1
-    return n, first
+            hits |= _ONE << np.uint64(a)
+    return hits
 
 
 @njit(cache=True)
@@ -161,21 +158,19 @@ def _expand_if_proven(t, node, meta, p1, p2, to_move, first_child, n_children, p
     own = p1[t, node] if me == 1 else p2[t, node]
     opp = p2[t, node] if me == 1 else p1[t, node]
     free = full[t] & ~(p1[t, node] | p2[t, node])
-    n_win, _ = _count_wins(own, free, win_masks, cell_ptr, cell_wins)
-    if n_win > 0:
-        key, n_key, value = own, n_win, -1.0  # the player who moved into ``node`` loses
-    else:
-        n_threat, _ = _count_wins(opp, free, win_masks, cell_ptr, cell_wins)
-        if n_threat < 2:
+    hits = _winning_cells(own, free, win_masks, cell_ptr, cell_wins)
+    value = -1.0  # the player who moved into ``node`` loses ...
+    if not hits:
+        hits = _winning_cells(opp, free, win_masks, cell_ptr, cell_wins)
+        if popcount(hits) < 2:
             return False
-        key, n_key, value = opp, n_threat, 1.0  # ... or wins
+        value = 1.0  # ... or wins
     start = _add_children(t, node, free, meta, first_child, n_children, parent, action, ready, N, W, max_nodes)
     if start < 0:
         return False
+    share = 1.0 / popcount(hits)
     for c in range(start, start + n_children[t, node]):
-        a = action[t, c]
-        hit = is_win_at(key | (_ONE << np.uint64(a)), a, win_masks, cell_ptr, cell_wins)
-        P[t, c] = 1.0 / n_key if hit else 0.0
+        P[t, c] = share if (hits >> np.uint64(action[t, c])) & _ONE else 0.0
     _backup(t, node, value, parent, N, W)
     return True
 
@@ -272,9 +267,9 @@ def expand_and_backup(n_need, need, priors, values, meta, p1, p2, to_move, first
         forced = -1
         if win_check:
             opp = p2[t, node] if to_move[t, node] == 1 else p1[t, node]
-            n_threat, cell = _count_wins(opp, free, win_masks, cell_ptr, cell_wins)
-            if n_threat == 1:
-                forced = cell
+            threats = _winning_cells(opp, free, win_masks, cell_ptr, cell_wins)
+            if popcount(threats) == 1:
+                forced = lowest_bit_index(threats)
         if n_children[t, node] == 0:
             start = _add_children(t, node, free, meta, first_child, n_children, parent, action, ready, N, W,
                                   max_nodes)
