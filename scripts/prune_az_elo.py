@@ -4,7 +4,7 @@ Fits the tournament's Bradley-Terry-Davidson ratings to every stored game and pr
 Elo, the pruned-minus-unpruned difference with its 95% interval (from the joint covariance, not
 the two separate intervals), the likelihood of superiority and the head-to-head record.
 
-    python scripts/prune_az_elo.py prune.db --pruned pruned.pt --unpruned final.pt [--anchor mcts:preset=paper]
+    python scripts/prune_az_elo.py prune.db --pruned pruned.pt --unpruned final.pt [--anchor mcts]
 
 With ``--anchor`` it also prints each AlphaZero agent's score (wins + draws/2) against that agent as
 player 1 and as player 2, on the training cell ``--train`` (default D4) and on all cells.
@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("db")
     p.add_argument("--pruned", required=True, help="substring of the pruned agent's name")
     p.add_argument("--unpruned", required=True, help="substring of the unpruned agent's name")
-    p.add_argument("--anchor", help="substring of a reference agent (e.g. mcts:preset=paper) to score against")
+    p.add_argument("--anchor", help="substring of one stored agent's name to score against (e.g. mcts)")
     p.add_argument("--train", default="D4", help="layout reported separately with --anchor (default D4)")
     args = p.parse_args(argv)
     with Store(args.db, create=False) as store:

@@ -11,6 +11,7 @@ from agents.alphazero.dataset import save_dataset
 from agents.alphazero.network import NetConfig, build_net
 from agents.registry import make_agent
 from bttt import GameState, Rules
+from bttt.cells import parse_cell
 from bttt.cli import main
 from bttt.layouts import parse_layout
 
@@ -106,5 +107,5 @@ def test_shipped_half_width_d4_network_loads_plays_and_keeps_the_opening():
     for move in ("F2", "D2", "F4", "F3", "E5", "D6", "E4", "E6"):  # the unpruned network's winning line on D4
         if s.to_move == 1:
             assert pruned.step(s) == unpruned.step(s)
-        s.apply_action(parse_layout(move)[0])
-    assert pruned.step(s) == unpruned.step(s) == parse_layout("C6")[0]
+        s.apply_action(parse_cell(move))
+    assert pruned.step(s) == unpruned.step(s) == parse_cell("C6")

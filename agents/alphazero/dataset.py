@@ -180,7 +180,8 @@ def generate_dataset(checkpoint: str | os.PathLike, path: str | os.PathLike, gam
             results = pool.map(jobs) if pool is not None else [play_games_worker(job) for job in jobs]
             r = SelfPlayResult.merge(results)
             seconds = time.perf_counter() - t0
-            save_dataset(part.with_suffix(".tmp.npz"), _arrays(r), cfg.bricks, cfg.rows, cfg.cols)
+            save_dataset(part.with_suffix(".tmp.npz"), {k: getattr(r, k) for k in ARRAYS}, cfg.bricks, cfg.rows,
+                         cfg.cols)
             os.replace(part.with_suffix(".tmp.npz"), part)
             log(f"chunk {c}: {r.games} games, {r.positions} positions (P1 {r.p1_wins}, P2 {r.p2_wins}, "
                 f"draws {r.draws}), {r.positions / seconds:.0f} positions/s")
@@ -192,7 +193,3 @@ def generate_dataset(checkpoint: str | os.PathLike, path: str | os.PathLike, gam
     n = save_dataset(path, merged, cfg.bricks, cfg.rows, cfg.cols)
     shutil.rmtree(parts)
     return n
-
-
-def _arrays(r) -> dict[str, np.ndarray]:
-    return {k: getattr(r, k) for k in ARRAYS}
