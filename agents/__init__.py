@@ -11,6 +11,13 @@ from agents.registry import (
 )
 
 __all__ = [
-    "Agent", "AgentEntry", "AgentSpecError", "CallableAgent", "Param", "as_agent",
-    "available_agents", "make_agent", "register_agent",
+    "Agent",
+    "AgentEntry",
+    "AgentSpecError",
+    "CallableAgent",
+    "Param",
+    "as_agent",
+    "available_agents",
+    "make_agent",
+    "register_agent",
 ]

@@ -106,5 +106,4 @@ def log_scaled(v: float) -> float:
 def heuristic_value(state: GameState) -> float:
     """The original heuristic of ``state`` (player 1's point of view)."""
     t = heuristic_tables(state.rules)
-    return float(evaluate(np.uint64(state.p1), np.uint64(state.p2), t.bricks, t.masks, t.first, t.last,
-                          t.win_length))
+    return float(evaluate(np.uint64(state.p1), np.uint64(state.p2), t.bricks, t.masks, t.first, t.last, t.win_length))

@@ -24,8 +24,9 @@ class HumanAgent(Agent):
 
     name = "human"
 
-    def __init__(self, input_fn: Callable[[str], str] | None = None,
-                 output: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self, input_fn: Callable[[str], str] | None = None, output: Callable[[str], None] | None = None
+    ) -> None:
         self.input_fn = input_fn
         self.output = output
 

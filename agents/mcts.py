@@ -40,9 +40,16 @@ _BATCH = 256  # iterations between clock checks in time-budget mode
 class MCTSAgent(Agent):
     """UCT search; see the module docstring."""
 
-    def __init__(self, iterations: int | None = None, time: float = 0.0, c: float | None = None,
-                 leaf: str | None = None, reuse: bool = False, preset: str = "none",
-                 seed: int | None = None) -> None:
+    def __init__(
+        self,
+        iterations: int | None = None,
+        time: float = 0.0,
+        c: float | None = None,
+        leaf: str | None = None,
+        reuse: bool = False,
+        preset: str = "none",
+        seed: int | None = None,
+    ) -> None:
         if preset not in ("none", "paper"):
             raise ValueError(f"preset must be 'none' or 'paper', got {preset!r}")
         paper = preset == "paper"
@@ -55,8 +62,10 @@ class MCTSAgent(Agent):
         if self.iterations < 1:
             raise ValueError("iterations must be positive")
         self.reuse, self.preset = bool(reuse), preset
-        self.name = (f"mcts:iterations={self.iterations},time={self.time!r},c={self.c!r},leaf={self.leaf},"
-                     f"reuse={str(self.reuse).lower()},preset={preset}")
+        self.name = (
+            f"mcts:iterations={self.iterations},time={self.time!r},c={self.c!r},leaf={self.leaf},"
+            f"reuse={str(self.reuse).lower()},preset={preset}"
+        )
         self._tables: dict[Rules, tuple] = {}
         self._tree: tuple[np.ndarray, ...] | None = None
         self._tree_rules: Rules | None = None
@@ -77,19 +86,32 @@ class MCTSAgent(Agent):
         if t is None:
             h = heuristic_tables(rules)
             rt = rules.tables
-            t = (np.uint64(rules.full_mask), rt.win_masks, rt.cell_ptr, rt.cell_wins, h.masks, h.first, h.last,
-                 h.bricks, h.win_length)
+            t = (
+                np.uint64(rules.full_mask),
+                rt.win_masks,
+                rt.cell_ptr,
+                rt.cell_wins,
+                h.masks,
+                h.first,
+                h.last,
+                h.bricks,
+                h.win_length,
+            )
             self._tables[rules] = t
         return t
 
     def _start_tree(self, state: GameState, room: int) -> tuple[np.ndarray, ...]:
         """A tree rooted at ``state`` with space for ``room`` more nodes (reusing a subtree if allowed)."""
         old = self._tree
-        if (self.reuse and old is not None and self._tree_rules == state.rules
-                and state.history[: len(self._tree_history)] == self._tree_history):
+        if (
+            self.reuse
+            and old is not None
+            and self._tree_rules == state.rules
+            and state.history[: len(self._tree_history)] == self._tree_history
+        ):
             ints, bits, vals, meta = old
             node = int(meta[1])
-            for move in state.history[len(self._tree_history):]:
+            for move in state.history[len(self._tree_history) :]:
                 node = find_child(ints, node, move)
                 if node < 0:
                     break
@@ -114,7 +136,7 @@ class MCTSAgent(Agent):
             tree = self._start_tree(state, 16 * _BATCH)
             done = 0
             while time.perf_counter() - start < self.time:
-                ints, bits, vals, meta = tree
+                ints, _bits, _vals, meta = tree
                 if meta[0] + _BATCH > ints.shape[0]:
                     bigger = new_tree(2 * ints.shape[0])
                     for src, dst in zip(tree, bigger, strict=True):
@@ -150,19 +172,31 @@ def _make(iterations: int, time: float, c: float, leaf: str, reuse: bool, preset
     return MCTSAgent(iterations=iterations, time=time, c=c, leaf=leaf, reuse=reuse, preset=preset)
 
 
-register_agent(AgentEntry(
-    "mcts",
-    _make,
-    (
-        Param("iterations", int, 1000, "UCT iterations per move (ignored when time is set)", check=positive),
-        Param("time", float, 0.0, "time budget per move in seconds, 0 = use iterations", check=non_negative),
-        Param("c", float, 1.4, "UCT exploration constant", check=non_negative),
-        Param("leaf", str, "rollout", "leaf value: one random rollout, or the paper's log-scaled heuristic",
-              choices=("rollout", "heuristic")),
-        Param("reuse", bool, False, "keep the searched subtree between moves"),
-        Param("preset", str, "none", "paper = iterations=2500,c=1.0,leaf=heuristic (the paper's MCTS)",
-              choices=("none", "paper")),
-    ),
-    "UCT Monte Carlo tree search",
-    presets={"paper": {"iterations": 2500, "c": 1.0, "leaf": "heuristic"}},
-))
+register_agent(
+    AgentEntry(
+        "mcts",
+        _make,
+        (
+            Param("iterations", int, 1000, "UCT iterations per move (ignored when time is set)", check=positive),
+            Param("time", float, 0.0, "time budget per move in seconds, 0 = use iterations", check=non_negative),
+            Param("c", float, 1.4, "UCT exploration constant", check=non_negative),
+            Param(
+                "leaf",
+                str,
+                "rollout",
+                "leaf value: one random rollout, or the paper's log-scaled heuristic",
+                choices=("rollout", "heuristic"),
+            ),
+            Param("reuse", bool, False, "keep the searched subtree between moves"),
+            Param(
+                "preset",
+                str,
+                "none",
+                "paper = iterations=2500,c=1.0,leaf=heuristic (the paper's MCTS)",
+                choices=("none", "paper"),
+            ),
+        ),
+        "UCT Monte Carlo tree search",
+        presets={"paper": {"iterations": 2500, "c": 1.0, "leaf": "heuristic"}},
+    )
+)

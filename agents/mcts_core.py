@@ -79,8 +79,9 @@ def _terminal_value(status):
 
 
 @njit(cache=True)
-def run_iterations(ints, bits, vals, meta, n_iter, c, leaf, full, win_masks, cell_ptr, cell_wins,
-                   hmasks, hfirst, hlast, bricks, k, rng):
+def run_iterations(
+    ints, bits, vals, meta, n_iter, c, leaf, full, win_masks, cell_ptr, cell_wins, hmasks, hfirst, hlast, bricks, k, rng
+):
     """Run ``n_iter`` UCT iterations from ``meta[1]`` (the root); needs n_iter free slots."""
     scratch = np.empty(64, dtype=np.int64)
     root = meta[1]
@@ -143,8 +144,9 @@ def run_iterations(ints, bits, vals, meta, n_iter, c, leaf, full, win_masks, cel
         elif leaf == LEAF_HEURISTIC:
             value = log_scaled(evaluate(bits[node, P1], bits[node, P2], bricks, hmasks, hfirst, hlast, k))
         else:
-            res, _ = random_playout(bits[node, P1], bits[node, P2], ints[node, TO_MOVE], full, win_masks,
-                                    cell_ptr, cell_wins, rng, scratch)
+            res, _ = random_playout(
+                bits[node, P1], bits[node, P2], ints[node, TO_MOVE], full, win_masks, cell_ptr, cell_wins, rng, scratch
+            )
             value = _terminal_value(res)
         # backpropagation
         while node != -1:
@@ -216,4 +218,3 @@ def compact(ints, bits, vals, meta, new_root, out_ints, out_bits, out_vals, out_
         out_ints[i, NEXT_SIBLING] = -1 if (s == -1 or i == 0) else remap[s]
     out_meta[0] = n
     out_meta[1] = 0
-

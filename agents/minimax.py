@@ -41,8 +41,15 @@ class _RulesTables:
 class MinimaxAgent(Agent):
     """Depth-limited Minimax; see the module docstring for the two modes."""
 
-    def __init__(self, depth: int | None = None, time: float = 0.0, mode: str | None = None,
-                 preset: str = "none", tt_bits: int = 18, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        depth: int | None = None,
+        time: float = 0.0,
+        mode: str | None = None,
+        preset: str = "none",
+        tt_bits: int = 18,
+        seed: int | None = None,
+    ) -> None:
         if preset not in ("none", "paper"):
             raise ValueError(f"preset must be 'none' or 'paper', got {preset!r}")
         if depth is None:
@@ -81,8 +88,19 @@ class MinimaxAgent(Agent):
         """The original Minimax value (player 1's view) of every legal move."""
         t = self._tables.get(state.rules) or self._tables.setdefault(state.rules, _RulesTables(state.rules))
         moves, values = paper_root_values(
-            np.uint64(state.p1), np.uint64(state.p2), state.to_move, self.depth, t.full, t.win_masks,
-            t.cell_ptr, t.cell_wins, t.hmasks, t.hfirst, t.hlast, t.bricks, t.k,
+            np.uint64(state.p1),
+            np.uint64(state.p2),
+            state.to_move,
+            self.depth,
+            t.full,
+            t.win_masks,
+            t.cell_ptr,
+            t.cell_wins,
+            t.hmasks,
+            t.hfirst,
+            t.hlast,
+            t.bricks,
+            t.k,
         )
         return {int(m): float(v) for m, v in zip(moves, values, strict=True)}
 
@@ -102,12 +120,16 @@ class MinimaxAgent(Agent):
         if self._tt is None:
             size = 1 << self.tt_bits
             self._tt = (
-                np.zeros(size, dtype=np.uint64), np.zeros(size, dtype=np.float64),
-                np.full(size, -1, dtype=np.int8), np.zeros(size, dtype=np.int8),
+                np.zeros(size, dtype=np.uint64),
+                np.zeros(size, dtype=np.float64),
+                np.full(size, -1, dtype=np.int8),
                 np.zeros(size, dtype=np.int8),
-                np.zeros((2, 64), dtype=np.int64), np.full((64, 2), -1, dtype=np.int64),
-                np.random.default_rng(0x5EED).integers(0, 2**63, size=(3, 64), dtype=np.int64)
-                .astype(np.uint64) * np.uint64(2) + np.uint64(1),
+                np.zeros(size, dtype=np.int8),
+                np.zeros((2, 64), dtype=np.int64),
+                np.full((64, 2), -1, dtype=np.int64),
+                np.random.default_rng(0x5EED).integers(0, 2**63, size=(3, 64), dtype=np.int64).astype(np.uint64)
+                * np.uint64(2)
+                + np.uint64(1),
             )
         return self._tt
 
@@ -132,8 +154,27 @@ class MinimaxAgent(Agent):
                 limit = max(1, int(remaining * nps))
             t0 = time.perf_counter()
             move, val, values, n, aborted = negamax_root(
-                p1, p2, state.to_move, depth, order, limit, t.full, t.win_masks, t.hmasks, t.hfirst,
-                t.hlast, t.bricks, t.k, zob, tt_key, tt_val, tt_depth, tt_flag, tt_move, history, killers,
+                p1,
+                p2,
+                state.to_move,
+                depth,
+                order,
+                limit,
+                t.full,
+                t.win_masks,
+                t.hmasks,
+                t.hfirst,
+                t.hlast,
+                t.bricks,
+                t.k,
+                zob,
+                tt_key,
+                tt_val,
+                tt_depth,
+                tt_flag,
+                tt_move,
+                history,
+                killers,
             )
             nodes += n
             if aborted:
@@ -143,8 +184,7 @@ class MinimaxAgent(Agent):
             order = order[np.argsort(-values, kind="stable")]
             if abs(value) > WIN - MATE_BAND:
                 break
-        self.last_info = {"depth": reached, "value": value, "nodes": nodes,
-                          "seconds": time.perf_counter() - start}
+        self.last_info = {"depth": reached, "value": value, "nodes": nodes, "seconds": time.perf_counter() - start}
         return best, value, reached, nodes
 
     def _step_fast(self, state: GameState, tables: _RulesTables) -> int:
@@ -163,17 +203,25 @@ def _tt_ok(v: int) -> str | None:
     return None if 10 <= v <= 26 else "must be 10..26 (table of 2**tt_bits entries)"
 
 
-register_agent(AgentEntry(
-    "minimax",
-    _make,
-    (
-        Param("depth", int, 4, "search depth in plies (the maximum when time is set)", check=_depth_ok),
-        Param("time", float, 0.0, "time budget per move in seconds, 0 = none (fast mode)", check=non_negative),
-        Param("mode", str, "fast", "fast: alpha-beta with TT and iterative deepening; paper: the original "
-              "algorithm (exact root values, random among ties)", choices=("fast", "paper")),
-        Param("preset", str, "none", "paper = mode=paper,depth=2 (the paper's Minimax)", choices=("none", "paper")),
-        Param("tt_bits", int, 18, "transposition table size, log2 entries (fast mode)", check=_tt_ok),
-    ),
-    "alpha-beta Minimax with the paper's expert heuristic",
-    presets={"paper": {"depth": 2, "mode": "paper"}},
-))
+register_agent(
+    AgentEntry(
+        "minimax",
+        _make,
+        (
+            Param("depth", int, 4, "search depth in plies (the maximum when time is set)", check=_depth_ok),
+            Param("time", float, 0.0, "time budget per move in seconds, 0 = none (fast mode)", check=non_negative),
+            Param(
+                "mode",
+                str,
+                "fast",
+                "fast: alpha-beta with TT and iterative deepening; paper: the original "
+                "algorithm (exact root values, random among ties)",
+                choices=("fast", "paper"),
+            ),
+            Param("preset", str, "none", "paper = mode=paper,depth=2 (the paper's Minimax)", choices=("none", "paper")),
+            Param("tt_bits", int, 18, "transposition table size, log2 entries (fast mode)", check=_tt_ok),
+        ),
+        "alpha-beta Minimax with the paper's expert heuristic",
+        presets={"paper": {"depth": 2, "mode": "paper"}},
+    )
+)

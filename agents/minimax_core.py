@@ -93,8 +93,32 @@ def _store(h, depth, best, alpha0, beta, best_move, ply, tt_key, tt_val, tt_dept
 
 
 @njit(cache=True)
-def search(me0, opp0, side0, h0, depth0, ply0, alpha_in, beta_in, full, live, hmasks, hfirst, hlast,
-           bricks, k, zob, tt_key, tt_val, tt_depth, tt_flag, tt_move, history, killers, stats):
+def search(
+    me0,
+    opp0,
+    side0,
+    h0,
+    depth0,
+    ply0,
+    alpha_in,
+    beta_in,
+    full,
+    live,
+    hmasks,
+    hfirst,
+    hlast,
+    bricks,
+    k,
+    zob,
+    tt_key,
+    tt_val,
+    tt_depth,
+    tt_flag,
+    tt_move,
+    history,
+    killers,
+    stats,
+):
     """Negamax value of a position for its side to move (``side0`` 0 = player 1) at ``ply0``.
 
     ``stats`` = [nodes, node limit, aborted]; on hitting the limit it sets aborted
@@ -186,8 +210,20 @@ def search(me0, opp0, side0, h0, depth0, ply0, alpha_in, beta_in, full, live, hm
             i = fi[p, _IDX]
             n = fi[p, _N]
             if i >= n:
-                _store(fh[p], fi[p, _DEPTH], ff[p, _BEST], ff[p, _ALPHA0], ff[p, _BETA], fi[p, _BEST_MOVE], p,
-                       tt_key, tt_val, tt_depth, tt_flag, tt_move)
+                _store(
+                    fh[p],
+                    fi[p, _DEPTH],
+                    ff[p, _BEST],
+                    ff[p, _ALPHA0],
+                    ff[p, _BETA],
+                    fi[p, _BEST_MOVE],
+                    p,
+                    tt_key,
+                    tt_val,
+                    tt_depth,
+                    tt_flag,
+                    tt_move,
+                )
                 ret = ff[p, _BEST]
                 mode = _RETURN
                 continue
@@ -230,8 +266,20 @@ def search(me0, opp0, side0, h0, depth0, ply0, alpha_in, beta_in, full, live, hm
                             killers[p, 1] = killers[p, 0]
                             killers[p, 0] = c
                         history[fi[p, _SIDE], c] += fi[p, _DEPTH] * fi[p, _DEPTH]
-                        _store(fh[p], fi[p, _DEPTH], v, ff[p, _ALPHA0], ff[p, _BETA], c, p,
-                               tt_key, tt_val, tt_depth, tt_flag, tt_move)
+                        _store(
+                            fh[p],
+                            fi[p, _DEPTH],
+                            v,
+                            ff[p, _ALPHA0],
+                            ff[p, _BETA],
+                            c,
+                            p,
+                            tt_key,
+                            tt_val,
+                            tt_depth,
+                            tt_flag,
+                            tt_move,
+                        )
                         ret = v
                         continue  # still _RETURN: pass the cut-off value up
             fi[p, _IDX] += 1
@@ -239,8 +287,29 @@ def search(me0, opp0, side0, h0, depth0, ply0, alpha_in, beta_in, full, live, hm
 
 
 @njit(cache=True)
-def negamax_root(p1, p2, to_move, depth, root_moves, node_limit, full, live, hmasks, hfirst, hlast,
-                 bricks, k, zob, tt_key, tt_val, tt_depth, tt_flag, tt_move, history, killers):
+def negamax_root(
+    p1,
+    p2,
+    to_move,
+    depth,
+    root_moves,
+    node_limit,
+    full,
+    live,
+    hmasks,
+    hfirst,
+    hlast,
+    bricks,
+    k,
+    zob,
+    tt_key,
+    tt_val,
+    tt_depth,
+    tt_flag,
+    tt_move,
+    history,
+    killers,
+):
     """Search ``root_moves`` (tried in the given order) to ``depth`` plies.
 
     Returns (best move, its value, per-move values in ``root_moves`` order, nodes,
@@ -273,9 +342,32 @@ def negamax_root(p1, p2, to_move, depth, root_moves, node_limit, full, live, hma
         if threats != _ZERO and threats & b == _ZERO:
             values[i] = -(WIN - 2)  # ignores a threat: the opponent wins next move
         else:
-            values[i] = -search(opp, me | b, 1 - side, h ^ zob[side, c], depth - 1, 1, -np.inf, -alpha,
-                                full, live, hmasks, hfirst, hlast, bricks, k, zob, tt_key, tt_val, tt_depth,
-                                tt_flag, tt_move, history, killers, stats)
+            values[i] = -search(
+                opp,
+                me | b,
+                1 - side,
+                h ^ zob[side, c],
+                depth - 1,
+                1,
+                -np.inf,
+                -alpha,
+                full,
+                live,
+                hmasks,
+                hfirst,
+                hlast,
+                bricks,
+                k,
+                zob,
+                tt_key,
+                tt_val,
+                tt_depth,
+                tt_flag,
+                tt_move,
+                history,
+                killers,
+                stats,
+            )
             if stats[2]:
                 return best_move, best, values, stats[0], 1
         if values[i] > best:

@@ -22,8 +22,9 @@ _ENTER, _NEXT, _RETURN = 0, 1, 2
 
 
 @njit(cache=True)
-def _paper_minimax(p1, p2, to_move, depth, alpha, beta, full, win_masks, cell_ptr, cell_wins,
-                   hmasks, hfirst, hlast, bricks, k):
+def _paper_minimax(
+    p1, p2, to_move, depth, alpha, beta, full, win_masks, cell_ptr, cell_wins, hmasks, hfirst, hlast, bricks, k
+):
     """The original alpha-beta minimax of a non-terminal position (player 1's point of view)."""
     fp1 = np.empty(depth + 1, dtype=np.uint64)
     fp2 = np.empty(depth + 1, dtype=np.uint64)
@@ -101,8 +102,7 @@ def _take(fab, p, mover, v):
 
 
 @njit(cache=True)
-def paper_root_values(p1, p2, to_move, depth, full, win_masks, cell_ptr, cell_wins,
-                      hmasks, hfirst, hlast, bricks, k):
+def paper_root_values(p1, p2, to_move, depth, full, win_masks, cell_ptr, cell_wins, hmasks, hfirst, hlast, bricks, k):
     """(moves, values): every legal move in ascending order and its exact original Minimax value."""
     free = full & ~(p1 | p2)
     n = 0
@@ -123,8 +123,23 @@ def paper_root_values(p1, p2, to_move, depth, full, win_masks, cell_ptr, cell_wi
         elif (n1 | n2) & full == full:
             v = 0.0
         else:
-            v = _paper_minimax(n1, n2, 3 - to_move, max(depth - 1, 0), -10000.0, 10000.0, full, win_masks,
-                               cell_ptr, cell_wins, hmasks, hfirst, hlast, bricks, k)
+            v = _paper_minimax(
+                n1,
+                n2,
+                3 - to_move,
+                max(depth - 1, 0),
+                -10000.0,
+                10000.0,
+                full,
+                win_masks,
+                cell_ptr,
+                cell_wins,
+                hmasks,
+                hfirst,
+                hlast,
+                bricks,
+                k,
+            )
         moves[n] = c
         values[n] = v
         n += 1

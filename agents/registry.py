@@ -142,9 +142,7 @@ def get_entry(name: str) -> AgentEntry:
     _load_all()
     if name not in _REGISTRY:
         valid = ", ".join(sorted(_REGISTRY))
-        raise AgentSpecError(
-            f"unknown agent {name!r}; available: {valid} (or 'package.module:factory' for your own)"
-        )
+        raise AgentSpecError(f"unknown agent {name!r}; available: {valid} (or 'package.module:factory' for your own)")
     return _REGISTRY[name]
 
 

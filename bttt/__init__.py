@@ -20,9 +20,23 @@ __version__ = "0.1.0"
 GYM_ID = "bttt/BrickTicTacToe-v0"
 
 __all__ = [
-    "BrickDistribution", "BtttError", "CellNameError", "GameState", "GYM_ID", "IllegalMoveError",
-    "Rules", "RulesError", "SerializationError", "all_cells", "cell_name", "env", "layout_name",
-    "parse_cell", "parse_cells", "parse_layout", "raw_env",
+    "GYM_ID",
+    "BrickDistribution",
+    "BtttError",
+    "CellNameError",
+    "GameState",
+    "IllegalMoveError",
+    "Rules",
+    "RulesError",
+    "SerializationError",
+    "all_cells",
+    "cell_name",
+    "env",
+    "layout_name",
+    "parse_cell",
+    "parse_cells",
+    "parse_layout",
+    "raw_env",
 ]
 
 

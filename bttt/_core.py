@@ -71,8 +71,9 @@ def is_win_at(stones: np.uint64, cell: int, win_masks, cell_ptr, cell_wins) -> b
 
 
 @njit(cache=True)
-def status_after(stones_mover: np.uint64, occupied: np.uint64, cell: int, mover: int, full: np.uint64,
-                 win_masks, cell_ptr, cell_wins) -> int:
+def status_after(
+    stones_mover: np.uint64, occupied: np.uint64, cell: int, mover: int, full: np.uint64, win_masks, cell_ptr, cell_wins
+) -> int:
     """Game status after ``mover`` (1 or 2) played ``cell``; stones/occupied already updated."""
     if is_win_at(stones_mover, cell, win_masks, cell_ptr, cell_wins):
         return P1_WIN if mover == 1 else P2_WIN
@@ -82,8 +83,9 @@ def status_after(stones_mover: np.uint64, occupied: np.uint64, cell: int, mover:
 
 
 @njit(cache=True)
-def random_playout(p1: np.uint64, p2: np.uint64, to_move: int, full: np.uint64,
-                   win_masks, cell_ptr, cell_wins, rng, empties) -> int:
+def random_playout(
+    p1: np.uint64, p2: np.uint64, to_move: int, full: np.uint64, win_masks, cell_ptr, cell_wins, rng, empties
+) -> int:
     """Play uniformly random legal moves to the end; return (final status, moves played).
 
     ``empties`` is scratch space of at least n_cells int64 (reused, not allocated).
@@ -115,8 +117,9 @@ def random_playout(p1: np.uint64, p2: np.uint64, to_move: int, full: np.uint64,
 
 
 @njit(cache=True)
-def random_playouts(p1: np.uint64, p2: np.uint64, to_move: int, full: np.uint64,
-                    win_masks, cell_ptr, cell_wins, rng, n_games: int) -> np.ndarray:
+def random_playouts(
+    p1: np.uint64, p2: np.uint64, to_move: int, full: np.uint64, win_masks, cell_ptr, cell_wins, rng, n_games: int
+) -> np.ndarray:
     """Many playouts from one position.
 
     Returns int64[5]: index 1/2/3 count P1 wins, P2 wins and draws; index 4 is the

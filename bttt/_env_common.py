@@ -43,16 +43,14 @@ def distribution_for(rules: Rules, bricks: Any) -> BrickDistribution:
     dist = BrickDistribution.parse(bricks, rules.rows, rules.cols)
     if (dist.rows, dist.cols) != (rules.rows, rules.cols):
         raise BtttError(
-            f"brick distribution is for a {dist.rows}x{dist.cols} board but the rules are "
-            f"{rules.rows}x{rules.cols}"
+            f"brick distribution is for a {dist.rows}x{dist.cols} board but the rules are {rules.rows}x{rules.cols}"
         )
     for layout in dist.layouts:  # validate every layout now rather than mid-training
         rules.with_bricks(layout)
     return dist
 
 
-def episode_rules(base: Rules, default: BrickDistribution, options: dict | None,
-                  rng: np.random.Generator) -> Rules:
+def episode_rules(base: Rules, default: BrickDistribution, options: dict | None, rng: np.random.Generator) -> Rules:
     """The rules of a new episode: a layout drawn from ``options["bricks"]`` or the default."""
     spec = (options or {}).get("bricks")  # other keys are ignored, as PettingZoo's api_test expects
     dist = default if spec is None else distribution_for(base, spec)
@@ -77,7 +75,7 @@ class BoardPlanes:
     cheaper than rebuilding the planes from the bitboards at every observation.
     """
 
-    __slots__ = ("rows", "cols", "planes", "_flat", "mask", "_start")
+    __slots__ = ("_flat", "_start", "cols", "mask", "planes", "rows")
 
     def __init__(self, rows: int, cols: int) -> None:
         self.rows, self.cols = rows, cols

@@ -24,9 +24,7 @@ def cell_name(index: int, rows: int = 7, cols: int = 7) -> str:
         raise CellNameError(f"cell index must be an integer, got {index!r}")
     index = int(index)
     if not 0 <= index < rows * cols:
-        raise CellNameError(
-            f"cell index {index} is off the {rows}x{cols} board (valid: 0..{rows * cols - 1})"
-        )
+        raise CellNameError(f"cell index {index} is off the {rows}x{cols} board (valid: 0..{rows * cols - 1})")
     return f"{ROW_LETTERS[index // cols]}{index % cols + 1}"
 
 

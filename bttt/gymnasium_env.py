@@ -83,8 +83,14 @@ class BrickTicTacToeEnv(gym.Env):
 
     metadata = {"render_modes": ["human", "ansi", "rgb_array"], "render_fps": 2}
 
-    def __init__(self, render_mode: str | None = None, bricks: Any = None, rules: Rules | None = None,
-                 opponent: Opponent | None = None, learner: int | str = 1) -> None:
+    def __init__(
+        self,
+        render_mode: str | None = None,
+        bricks: Any = None,
+        rules: Rules | None = None,
+        opponent: Opponent | None = None,
+        learner: int | str = 1,
+    ) -> None:
         super().__init__()
         self.render_mode = check_render_mode(render_mode)
         self.base_rules, self.brick_distribution = resolve_rules(rules, bricks)

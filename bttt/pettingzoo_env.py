@@ -108,10 +108,12 @@ class raw_env(AECEnv, EzPickle):  # noqa: N801 - PettingZoo's naming convention
         self.agents = self.possible_agents[:]
         self.action_spaces = {a: spaces.Discrete(n) for a in self.possible_agents}
         self.observation_spaces = {
-            a: spaces.Dict({
-                "observation": spaces.Box(0, 1, (rows, cols, 3), np.int8),
-                "action_mask": spaces.Box(0, 1, (n,), np.int8),
-            })
+            a: spaces.Dict(
+                {
+                    "observation": spaces.Box(0, 1, (rows, cols, 3), np.int8),
+                    "action_mask": spaces.Box(0, 1, (n,), np.int8),
+                }
+            )
             for a in self.possible_agents
         }
         self._zero_mask = np.zeros(n, dtype=np.int8)

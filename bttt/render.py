@@ -17,11 +17,11 @@ SYMBOLS = {0: " ", 1: "O", 2: "X", 3: "B"}
 def render_text(state: GameState) -> str:
     """Rows lettered at the left, columns numbered at the bottom, O / X / B stones::
 
-        A| | | | | | | |
-        ...
-        G| | | | | | | |
-         ________________
-         |1|2|3|4|5|6|7|
+    A| | | | | | | |
+    ...
+    G| | | | | | | |
+     ________________
+     |1|2|3|4|5|6|7|
     """
     board = state.board()
     rows, cols = board.shape

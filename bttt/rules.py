@@ -63,8 +63,7 @@ class Rules:
         longest = max(self.rows, self.cols)
         if not 2 <= self.win_length <= longest:
             raise RulesError(
-                f"win_length={self.win_length} does not fit a {self.rows}x{self.cols} board: "
-                f"choose 2..{longest}"
+                f"win_length={self.win_length} does not fit a {self.rows}x{self.cols} board: choose 2..{longest}"
             )
         object.__setattr__(self, "bricks", self._normalise_bricks(self.bricks))
         if len(self.bricks) >= self.n_cells:

@@ -42,7 +42,7 @@ class GameState:
     Players are numbered 1 (O, moves first) and 2 (X). Actions are cell indices.
     """
 
-    __slots__ = ("rules", "p1", "p2", "to_move", "history", "_status")
+    __slots__ = ("_status", "history", "p1", "p2", "rules", "to_move")
 
     def __init__(self, rules: Rules | None = None) -> None:
         self.rules = rules if rules is not None else Rules()
@@ -199,9 +199,7 @@ class GameState:
     def deserialize(cls, text: str) -> GameState:
         match = _SERIAL_RE.match(text.strip())
         if match is None:
-            raise SerializationError(
-                f"cannot parse game state {text!r}: expected e.g. '7x7k4 b:D4 m:C3,D5'"
-            )
+            raise SerializationError(f"cannot parse game state {text!r}: expected e.g. '7x7k4 b:D4 m:C3,D5'")
         rows, cols, k = (int(match.group(i)) for i in (1, 2, 3))
         bricks = () if match.group(4) == "-" else match.group(4)
         rules = Rules(rows, cols, k, bricks)
@@ -216,11 +214,7 @@ class GameState:
         return state
 
     def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, GameState)
-            and self.rules == other.rules
-            and self.history == other.history
-        )
+        return isinstance(other, GameState) and self.rules == other.rules and self.history == other.history
 
     def __hash__(self) -> int:
         return hash((self.rules, tuple(self.history)))

@@ -100,7 +100,8 @@ def transform_state(t: int, state):
 def preserving_transforms(rules: Rules) -> tuple[int, ...]:
     """Transforms that leave this layout's bricks where they are (all 8 for D4 on 7x7)."""
     return tuple(
-        t for t in transforms(rules.rows, rules.cols)
+        t
+        for t in transforms(rules.rows, rules.cols)
         if transform_cells(t, rules.bricks, rules.rows, rules.cols) == tuple(rules.bricks)
     )
 

@@ -68,8 +68,7 @@ def _declare_sequential(model: nn.Module, pairs, example_input) -> list[UnitGrou
 
             return hook
 
-        hooks = [m.register_forward_hook(probe(n)) for n, m in modules.items()
-                 if isinstance(m, (nn.Conv2d, nn.Linear))]
+        hooks = [m.register_forward_hook(probe(n)) for n, m in modules.items() if isinstance(m, (nn.Conv2d, nn.Linear))]
         was_training = model.training
         try:
             with torch.no_grad():
@@ -88,9 +87,7 @@ def _declare_sequential(model: nn.Module, pairs, example_input) -> list[UnitGrou
         size = mod.out_channels if isinstance(mod, nn.Conv2d) else mod.out_features
         i, j = order.index(layer), order.index(act)
         norms = [n for n in order[i + 1 : j] if isinstance(modules[n], _NORMS)]
-        nxt = next(
-            (n for n in order[j + 1 :] if isinstance(modules[n], (nn.Conv2d, nn.Linear))), None
-        )
+        nxt = next((n for n in order[j + 1 :] if isinstance(modules[n], (nn.Conv2d, nn.Linear))), None)
         if nxt is None:
             raise PruningGraphError(f"no Conv2d/Linear consumes {layer!r}; it is an output layer")
         nm = modules[nxt]

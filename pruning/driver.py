@@ -198,8 +198,10 @@ class IterativePruner:
             return None
         if r == "early":
             if self.early is None:
-                raise PruningRunError("rewind='early' needs train_fn to call info.epoch_end(model, "
-                                   f"epoch) in cycle 0 up to epoch {self.config.rewind_epoch}")
+                raise PruningRunError(
+                    "rewind='early' needs train_fn to call info.epoch_end(model, "
+                    f"epoch) in cycle 0 up to epoch {self.config.rewind_epoch}"
+                )
             m = copy.deepcopy(self.initial)
             m.load_state_dict(self.early)
             return m
@@ -218,11 +220,17 @@ class IterativePruner:
             return
         atomic_save(
             {
-                "format": FORMAT, "cycle": cycle, "phase": phase, "done": done,
+                "format": FORMAT,
+                "cycle": cycle,
+                "phase": phase,
+                "done": done,
                 "config": dataclasses.asdict(self.config),
                 "groups": [g.to_dict() for g in self.groups],
-                "alive": self.alive, "rows": self.rows, "history": self.history,
-                "model": self.model.state_dict(), "early": self.early,
+                "alive": self.alive,
+                "rows": self.rows,
+                "history": self.history,
+                "model": self.model.state_dict(),
+                "early": self.early,
                 "best": self.best,
             },
             self.dir / "state.pt",
@@ -258,11 +266,19 @@ class IterativePruner:
         phys = self._physical()
         units = count_alive(self.alive)
         params, macs = count_params(phys), count_macs(phys, self.example)
-        row = {**self.tags, "cycle": cycle, "units": units,
-               "units_frac": units / self.total_units, "params": params,
-               "params_frac": params / self.base["params"], "macs": macs,
-               "macs_frac": macs / self.base["macs"], "sparsity": self.history[-1],
-               "max_lr": max_lr, **{f"n:{k}": int(v.sum()) for k, v in self.alive.items()}}
+        row = {
+            **self.tags,
+            "cycle": cycle,
+            "units": units,
+            "units_frac": units / self.total_units,
+            "params": params,
+            "params_frac": params / self.base["params"],
+            "macs": macs,
+            "macs_frac": macs / self.base["macs"],
+            "sparsity": self.history[-1],
+            "max_lr": max_lr,
+            **{f"n:{k}": int(v.sum()) for k, v in self.alive.items()},
+        }
         if self.config.latency:
             row["latency_b1_ms"] = cpu_latency_ms(phys, self.example, 1)
             row["latency_b64_ms"] = cpu_latency_ms(phys, self.example, 64)
@@ -278,18 +294,25 @@ class IterativePruner:
         c = self.config
         if c.metric is not None:
             base = self.rows[0][c.metric]
-            ok = row[c.metric] >= c.metric_tolerance * base if c.higher_is_better else \
-                row[c.metric] <= base / c.metric_tolerance
+            ok = (
+                row[c.metric] >= c.metric_tolerance * base
+                if c.higher_is_better
+                else row[c.metric] <= base / c.metric_tolerance
+            )
             if not ok:
                 return f"{c.metric} fell below {c.metric_tolerance} of the unpruned model's"
-            self.best = {"alive": {k: v.clone() for k, v in self.alive.items()},
-                         "model": copy.deepcopy(self.model.state_dict()), "cycle": cycle}
-        if c.target_groups and all(
-            int(self.alive[n].sum()) <= self._floor(n, t) for n, t in c.target_groups
-        ):
+            self.best = {
+                "alive": {k: v.clone() for k, v in self.alive.items()},
+                "model": copy.deepcopy(self.model.state_dict()),
+                "cycle": cycle,
+            }
+        if c.target_groups and all(int(self.alive[n].sum()) <= self._floor(n, t) for n, t in c.target_groups):
             return "every targeted group reached its target size"
-        for key, target in (("units_frac", c.target_units), ("params_frac", c.target_params),
-                            ("macs_frac", c.target_macs)):
+        for key, target in (
+            ("units_frac", c.target_units),
+            ("params_frac", c.target_params),
+            ("macs_frac", c.target_macs),
+        ):
             if target is not None and row[key] <= target:
                 return f"{key} reached {row[key]:.3f} <= {target}"
         if cycle >= c.cycles:
@@ -312,8 +335,7 @@ class IterativePruner:
                 self.train_fn(self.model, info)
                 row = self._measure(cycle, self.eval_fn(self.model), info.max_lr)
                 self.rows.append(row)
-                self.log(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
-                                  for k, v in row.items()))
+                self.log(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()))
                 done = self._stop(cycle, row)
                 phase = "trained"
                 self._save(cycle, phase, done)
@@ -335,9 +357,14 @@ class IterativePruner:
     def _prune(self, cycle: int) -> None:
         c = self.config
         loader = self.score_loader
-        raw = score_units(c.criterion, self.model, self.cur_groups, loader, seed=c.seed * 7919 + cycle,
-                          **({"max_batches": c.score_batches} if c.criterion in ("dropnet", "apoz")
-                             else {}))
+        raw = score_units(
+            c.criterion,
+            self.model,
+            self.cur_groups,
+            loader,
+            seed=c.seed * 7919 + cycle,
+            **({"max_batches": c.score_batches} if c.criterion in ("dropnet", "apoz") else {}),
+        )
         scores = {}
         for g in self.groups:
             full = torch.full((g.size,), float("inf"))
@@ -347,13 +374,11 @@ class IterativePruner:
         floors = {g.name: c.min_units for g in self.groups}
         for n, t in c.target_groups or ():  # a targeted group stops exactly at its target
             floors[n] = max(c.min_units, self._floor(n, t))
-        self.alive = select_removal(scores, self.alive, c.fraction, c.mode, floors,
-                                    seed=c.seed * 104729 + cycle)
+        self.alive = select_removal(scores, self.alive, c.fraction, c.mode, floors, seed=c.seed * 104729 + cycle)
         self._install(self._rewind_source(cycle + 1))
 
     def _result(self, reason: str) -> PruneResult:
-        if self.config.metric is not None and self.best is not None and \
-                self.best["cycle"] != self.rows[-1]["cycle"]:
+        if self.config.metric is not None and self.best is not None and self.best["cycle"] != self.rows[-1]["cycle"]:
             self.alive = {k: v.clone() for k, v in self.best["alive"].items()}
             self._cur_alive_orig = {k: torch.arange(v.numel()) for k, v in self.alive.items()}
             self._install(self.initial)

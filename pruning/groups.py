@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-__all__ = ["Point", "UnitGroup", "PruningGraphError", "discover_units", "explain_frozen"]
+__all__ = ["Point", "PruningGraphError", "UnitGroup", "discover_units", "explain_frozen"]
 
 
 class PruningGraphError(ValueError):
@@ -73,19 +73,50 @@ class UnitGroup:
 
 
 _ACTIVATIONS = (
-    nn.ReLU, nn.LeakyReLU, nn.ReLU6, nn.ELU, nn.SELU, nn.CELU, nn.GELU, nn.SiLU, nn.Mish,
-    nn.Tanh, nn.Sigmoid, nn.Hardtanh, nn.Hardswish, nn.Hardsigmoid, nn.Softplus, nn.PReLU,
+    nn.ReLU,
+    nn.LeakyReLU,
+    nn.ReLU6,
+    nn.ELU,
+    nn.SELU,
+    nn.CELU,
+    nn.GELU,
+    nn.SiLU,
+    nn.Mish,
+    nn.Tanh,
+    nn.Sigmoid,
+    nn.Hardtanh,
+    nn.Hardswish,
+    nn.Hardsigmoid,
+    nn.Softplus,
+    nn.PReLU,
 )
 # Modules that keep the channel dimension and map a zero channel to a zero channel.
 _PASS_MODULES = (
-    nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Identity, nn.MaxPool2d, nn.AvgPool2d,
-    nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d,
+    nn.Dropout,
+    nn.Dropout1d,
+    nn.Dropout2d,
+    nn.Identity,
+    nn.MaxPool2d,
+    nn.AvgPool2d,
+    nn.AdaptiveAvgPool2d,
+    nn.AdaptiveMaxPool2d,
 )
 _NORMS = (nn.BatchNorm1d, nn.BatchNorm2d)
 _F = torch.nn.functional
 _PASS_FUNCTIONS = {
-    _F.relu, torch.relu, _F.leaky_relu, _F.gelu, _F.silu, _F.elu, _F.hardtanh, _F.relu6,
-    torch.tanh, _F.dropout, _F.max_pool2d, _F.avg_pool2d, _F.adaptive_avg_pool2d,
+    _F.relu,
+    torch.relu,
+    _F.leaky_relu,
+    _F.gelu,
+    _F.silu,
+    _F.elu,
+    _F.hardtanh,
+    _F.relu6,
+    torch.tanh,
+    _F.dropout,
+    _F.max_pool2d,
+    _F.avg_pool2d,
+    _F.adaptive_avg_pool2d,
     _F.adaptive_max_pool2d,
 }
 _PASS_METHODS = {"relu", "relu_", "tanh", "contiguous", "clone", "detach", "float"}
@@ -164,7 +195,7 @@ def _walk(model: nn.Module, example_input) -> tuple[list[UnitGroup], dict[str, s
 
     try:
         gm = symbolic_trace(model)
-    except Exception as exc:  # noqa: BLE001 - any tracing failure means "declare units instead"
+    except Exception as exc:
         raise PruningGraphError(
             f"torch.fx could not trace {type(model).__name__} ({exc}); declare the units with "
             "declare_units(model, [(layer, activation), ...]) instead"

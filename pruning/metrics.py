@@ -31,8 +31,14 @@ def count_macs(model: nn.Module, example_input) -> int:
 
 
 @torch.no_grad()
-def cpu_latency_ms(model: nn.Module, example_input: torch.Tensor, batch: int,
-                   warmup: int = 5, repeats: int = 30, threads: int | None = 1) -> float:
+def cpu_latency_ms(
+    model: nn.Module,
+    example_input: torch.Tensor,
+    batch: int,
+    warmup: int = 5,
+    repeats: int = 30,
+    threads: int | None = 1,
+) -> float:
     """Median wall time (ms) of one forward pass at ``batch`` on the CPU, after ``warmup`` runs.
 
     ``example_input`` is one sample (batch dimension 1, repeated to ``batch``). ``threads``

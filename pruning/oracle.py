@@ -55,8 +55,9 @@ def greedy_oracle(
     return alive, order
 
 
-def best_interval(results: Sequence[tuple[float, float]], tolerance: float,
-                  higher_is_better: bool = True) -> tuple[float, float, float]:
+def best_interval(
+    results: Sequence[tuple[float, float]], tolerance: float, higher_is_better: bool = True
+) -> tuple[float, float, float]:
     """``(best_lr, lo, hi)``: the contiguous range of grid values around the best one whose metric
     is within ``tolerance`` of the best metric."""
     res = sorted(results)
@@ -79,8 +80,15 @@ class MaxLrOracle:
     and whether the chosen peak lies in it.
     """
 
-    def __init__(self, train_fn, eval_fn: Callable[[nn.Module], dict], metric: str,
-                 grid: Sequence[float], tolerance: float, higher_is_better: bool = True) -> None:
+    def __init__(
+        self,
+        train_fn,
+        eval_fn: Callable[[nn.Module], dict],
+        metric: str,
+        grid: Sequence[float],
+        tolerance: float,
+        higher_is_better: bool = True,
+    ) -> None:
         self.train_fn, self.eval_fn = train_fn, eval_fn
         self.metric, self.grid, self.tol = metric, list(grid), tolerance
         self.higher = higher_is_better
@@ -97,9 +105,17 @@ class MaxLrOracle:
             results.append((lr, float(self.eval_fn(m)[self.metric])))
         best, lo, hi = best_interval(results, self.tol, self.higher)
         chosen = info.max_lr
-        self.records.append({
-            "cycle": info.cycle, "sparsity": info.sparsity, "history": list(info.sparsity_history),
-            "chosen": chosen, "best": best,
-            "lo": lo, "hi": hi, "inside": lo <= chosen <= hi, "grid": results,
-        })
+        self.records.append(
+            {
+                "cycle": info.cycle,
+                "sparsity": info.sparsity,
+                "history": list(info.sparsity_history),
+                "chosen": chosen,
+                "best": best,
+                "lo": lo,
+                "hi": hi,
+                "inside": lo <= chosen <= hi,
+                "grid": results,
+            }
+        )
         self.train_fn(model, info)

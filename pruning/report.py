@@ -13,9 +13,38 @@ from collections.abc import Sequence
 from pathlib import Path
 
 # two-sided 95% Student t quantiles for 1..30 degrees of freedom
-_T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
-        2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
-        2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
+_T95 = [
+    12.706,
+    4.303,
+    3.182,
+    2.776,
+    2.571,
+    2.447,
+    2.365,
+    2.306,
+    2.262,
+    2.228,
+    2.201,
+    2.179,
+    2.160,
+    2.145,
+    2.131,
+    2.120,
+    2.110,
+    2.101,
+    2.093,
+    2.086,
+    2.080,
+    2.074,
+    2.069,
+    2.064,
+    2.060,
+    2.056,
+    2.052,
+    2.048,
+    2.045,
+    2.042,
+]
 
 
 def t95(dof: int) -> float:
@@ -74,8 +103,14 @@ def summarise(rows: Sequence[dict], x: str, y: str, by: str = "method") -> dict[
     return out
 
 
-def plot_metric(rows: Sequence[dict], path: str | Path, x: str = "params_frac",
-                y: str = "accuracy", by: str = "method", title: str = "") -> None:
+def plot_metric(
+    rows: Sequence[dict],
+    path: str | Path,
+    x: str = "params_frac",
+    y: str = "accuracy",
+    by: str = "method",
+    title: str = "",
+) -> None:
     """One line per method of ``y`` against ``x`` (fraction remaining), with 95% bands over seeds."""
     import matplotlib
 
@@ -88,8 +123,9 @@ def plot_metric(rows: Sequence[dict], path: str | Path, x: str = "params_frac",
         ys = [p[2] for p in pts]
         ci = [p[3] for p in pts]
         ax.plot(xs, ys, marker="o", ms=3, label=method)
-        ax.fill_between(xs, [a - b for a, b in zip(ys, ci, strict=True)],
-                        [a + b for a, b in zip(ys, ci, strict=True)], alpha=0.2)
+        ax.fill_between(
+            xs, [a - b for a, b in zip(ys, ci, strict=True)], [a + b for a, b in zip(ys, ci, strict=True)], alpha=0.2
+        )
     ax.set_xscale("log")
     ax.invert_xaxis()
     ax.set_xlabel(f"{x} (log scale, pruning goes right)")

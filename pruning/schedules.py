@@ -36,13 +36,20 @@ def silo_max_lr(x: float, eta0: float = 0.03, alpha: float = 0.04, beta: float =
 class WarmupDecayLR(LRScheduler):
     """Linear warmup to ``max_lr`` over ``warmup`` of ``total_steps``, then linear decay to ``final_lr``."""
 
-    def __init__(self, optimizer: torch.optim.Optimizer, total_steps: int, max_lr: float,
-                 warmup: float = 0.1, final_lr: float = 0.0, last_epoch: int = -1) -> None:
+    def __init__(
+        self,
+        optimizer: torch.optim.Optimizer,
+        total_steps: int,
+        max_lr: float,
+        warmup: float = 0.1,
+        final_lr: float = 0.0,
+        last_epoch: int = -1,
+    ) -> None:
         if total_steps < 1:
             raise ValueError("total_steps must be >= 1")
         self.total_steps = int(total_steps)
         self.max_lr = float(max_lr)
-        self.warmup_steps = max(1, int(round(warmup * total_steps)))
+        self.warmup_steps = max(1, round(warmup * total_steps))
         self.final_lr = float(final_lr)
         super().__init__(optimizer, last_epoch)
 
@@ -61,12 +68,20 @@ class WarmupDecayLR(LRScheduler):
 class SiloLR(WarmupDecayLR):
     """The warmup-then-decay cycle whose peak is :func:`silo_max_lr` of the sparsity ``x``."""
 
-    def __init__(self, optimizer, total_steps: int, sparsity: float, eta0: float = 0.03,
-                 alpha: float = 0.04, beta: float = 5.0, warmup: float = 0.1,
-                 final_lr: float = 0.0, last_epoch: int = -1) -> None:
+    def __init__(
+        self,
+        optimizer,
+        total_steps: int,
+        sparsity: float,
+        eta0: float = 0.03,
+        alpha: float = 0.04,
+        beta: float = 5.0,
+        warmup: float = 0.1,
+        final_lr: float = 0.0,
+        last_epoch: int = -1,
+    ) -> None:
         self.sparsity = float(sparsity)
-        super().__init__(optimizer, total_steps, silo_max_lr(sparsity, eta0, alpha, beta),
-                         warmup, final_lr, last_epoch)
+        super().__init__(optimizer, total_steps, silo_max_lr(sparsity, eta0, alpha, beta), warmup, final_lr, last_epoch)
 
 
 class ConstantLR(LRScheduler):
@@ -83,11 +98,19 @@ class ConstantLR(LRScheduler):
 class OneCycleCosineLR(LRScheduler):
     """One-cycle: cosine rise from ``max_lr/div`` to ``max_lr`` then cosine fall to ``max_lr/final_div``."""
 
-    def __init__(self, optimizer, total_steps: int, max_lr: float, pct_start: float = 0.3,
-                 div: float = 25.0, final_div: float = 1e4, last_epoch: int = -1) -> None:
+    def __init__(
+        self,
+        optimizer,
+        total_steps: int,
+        max_lr: float,
+        pct_start: float = 0.3,
+        div: float = 25.0,
+        final_div: float = 1e4,
+        last_epoch: int = -1,
+    ) -> None:
         self.total_steps = int(total_steps)
         self.max_lr = float(max_lr)
-        self.up = max(1, int(round(pct_start * total_steps)))
+        self.up = max(1, round(pct_start * total_steps))
         self.start_lr = max_lr / div
         self.end_lr = max_lr / final_div
         super().__init__(optimizer, last_epoch)
@@ -151,15 +174,22 @@ class Schedule:
     def build(self, optimizer, total_steps: int, cycle: int, history: Sequence[float]) -> LRScheduler:
         """The scheduler for retraining cycle ``cycle`` given the sparsity at the start of each cycle."""
         if cycle == 0 and self.dense_max_lr is not None:
-            return WarmupDecayLR(optimizer, total_steps, self.dense_max_lr, self.warmup,
-                                 self.final_lr)
+            return WarmupDecayLR(optimizer, total_steps, self.dense_max_lr, self.warmup, self.final_lr)
         if self.kind == "fine_tune":
             return ConstantLR(optimizer, self.fine_tune_lr)
         if self.kind == "one_cycle":
             return OneCycleCosineLR(optimizer, total_steps, self.max_lr)
         if self.kind == "silo":
-            return SiloLR(optimizer, total_steps, self.sparsity_for(cycle, history), self.eta0,
-                          self.alpha, self.beta, self.warmup, self.final_lr)
+            return SiloLR(
+                optimizer,
+                total_steps,
+                self.sparsity_for(cycle, history),
+                self.eta0,
+                self.alpha,
+                self.beta,
+                self.warmup,
+                self.final_lr,
+            )
         return WarmupDecayLR(optimizer, total_steps, self.max_lr, self.warmup, self.final_lr)
 
     def to_dict(self) -> dict:

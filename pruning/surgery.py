@@ -17,7 +17,7 @@ from torch import nn
 from pruning.groups import UnitGroup
 from pruning.masks import Alive
 
-__all__ = ["shrink", "rebuild_optimizer", "kept_indices"]
+__all__ = ["kept_indices", "rebuild_optimizer", "shrink"]
 
 
 def kept_indices(alive: torch.Tensor) -> torch.Tensor:
@@ -50,8 +50,15 @@ def shrink(model: nn.Module, groups: Sequence[UnitGroup], alive: Alive) -> list[
         for c, r in g.consumers:
             in_keep[c] = (keep[:, None] * r + torch.arange(r)[None, :]).flatten()
         new_groups.append(
-            UnitGroup(g.name, int(keep.numel()), list(g.producers), list(g.norms),
-                      list(g.activations), list(g.consumers), list(g.mask_points))
+            UnitGroup(
+                g.name,
+                int(keep.numel()),
+                list(g.producers),
+                list(g.norms),
+                list(g.activations),
+                list(g.consumers),
+                list(g.mask_points),
+            )
         )
     for name in set(out_keep) | set(in_keep):
         mod = modules[name]

@@ -55,8 +55,10 @@ def short(agent: str) -> str:
 def summarise(report: Path, training: dict[str, set[str]]) -> str:
     with open(report / "cells.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    out = ["| agent | P1 training cells | P1 novel cells | P2 training cells | P2 novel cells |",
-           "|---|---|---|---|---|"]
+    out = [
+        "| agent | P1 training cells | P1 novel cells | P2 training cells | P2 novel cells |",
+        "|---|---|---|---|---|",
+    ]
     grids: dict[str, dict[str, float]] = defaultdict(dict)
     per_agent: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
@@ -77,8 +79,11 @@ def summarise(report: Path, training: dict[str, set[str]]) -> str:
         if not agent.startswith("alphazero:"):
             continue
         train = training.get(short(agent).split()[0], set())
-        lines = [f"{short(agent)}: score as player 1 per brick cell (%, * = training cell)", "```",
-                 "      " + "".join(f"{c:>5}" for c in range(1, 8))]
+        lines = [
+            f"{short(agent)}: score as player 1 per brick cell (%, * = training cell)",
+            "```",
+            "      " + "".join(f"{c:>5}" for c in range(1, 8)),
+        ]
         for r in "ABCDEFG":
             cells = []
             for c in range(1, 8):
@@ -93,8 +98,9 @@ def summarise(report: Path, training: dict[str, set[str]]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", default="../shared/reference/bttt-paper-models",
-                        help="folder with alphazero_{baseline,r2,r3}.h5")
+    parser.add_argument(
+        "--models", default="../shared/reference/bttt-paper-models", help="folder with alphazero_{baseline,r2,r3}.h5"
+    )
     parser.add_argument("--dir", default="runs/paper", help="working folder (git-ignored)")
     parser.add_argument("--suite", default="all")
     parser.add_argument("--workers", default="1")
@@ -110,11 +116,29 @@ def main() -> None:
                 bttt("import-keras", str(src), "--out", f"{net}.pt", cwd=work)
         agents = [f"alphazero:checkpoint={n}.pt,simulations={s},paper=true" for n in NETS for s in SIMS]
         for gauntlet in OPPONENTS:
-            bttt("tournament", *agents, *OPPONENTS, "--gauntlet", gauntlet, "--suite", args.suite,
-                 "--games", "1", "--seed", "0", "--workers", args.workers, "--db", db, "--out", report,
-                 "--no-progress", "--no-report", cwd=work)
+            bttt(
+                "tournament",
+                *agents,
+                *OPPONENTS,
+                "--gauntlet",
+                gauntlet,
+                "--suite",
+                args.suite,
+                "--games",
+                "1",
+                "--seed",
+                "0",
+                "--workers",
+                args.workers,
+                "--db",
+                db,
+                "--out",
+                report,
+                "--no-progress",
+                "--no-report",
+                cwd=work,
+            )
         bttt("report", "--db", db, "--out", report, "--quiet", cwd=work)
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from agents.alphazero.checkpoint import load_checkpoint
     from bttt import cell_name
 

@@ -49,6 +49,7 @@ def positions(batch: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 def _rate(fn, batch: int, seconds: float, device: torch.device) -> float:
     """Median positions/s over repeats of ``fn`` lasting about ``seconds`` in total."""
+
     def sync() -> None:
         if device.type == "cuda":
             torch.cuda.synchronize(device)
@@ -88,12 +89,16 @@ def main() -> None:
     devices = [torch.device("cpu")]
     if torch.cuda.is_available() and not args.no_cuda:
         devices.append(torch.device("cuda"))
-    print(f"torch {torch.__version__}, CPU threads {torch.get_num_threads()}, devices "
-          f"{', '.join(str(d) for d in devices)}"
-          + (f" ({torch.cuda.get_device_name(0)})" if len(devices) > 1 else "")
-          + f"; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (other work skews CPU figures)")
-    header = (f"{'preset':<8} {'params':>9} {'device':<6} {'batch':>5} {'forward pos/s':>14} "
-              f"{'Evaluator pos/s':>16} {'ms/call':>8} {'vs ' + presets[0]:>10}")
+    print(
+        f"torch {torch.__version__}, CPU threads {torch.get_num_threads()}, devices "
+        f"{', '.join(str(d) for d in devices)}"
+        + (f" ({torch.cuda.get_device_name(0)})" if len(devices) > 1 else "")
+        + f"; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (other work skews CPU figures)"
+    )
+    header = (
+        f"{'preset':<8} {'params':>9} {'device':<6} {'batch':>5} {'forward pos/s':>14} "
+        f"{'Evaluator pos/s':>16} {'ms/call':>8} {'vs ' + presets[0]:>10}"
+    )
     print(header)
     print("-" * len(header))
     base: dict[tuple[str, int], float] = {}
@@ -113,8 +118,10 @@ def main() -> None:
                 full = _rate(lambda ev=ev, p=planes, m=masks: ev(p, m), batch, args.seconds, device)
                 key = (str(device), batch)
                 base.setdefault(key, full)
-                print(f"{name:<8} {net.parameter_count():>9,} {device.type:<6} {batch:>5} {raw:>14,.0f} "
-                      f"{full:>16,.0f} {1000 * batch / full:>8.3f} {full / base[key]:>9.2f}x")
+                print(
+                    f"{name:<8} {net.parameter_count():>9,} {device.type:<6} {batch:>5} {raw:>14,.0f} "
+                    f"{full:>16,.0f} {1000 * batch / full:>8.3f} {full / base[key]:>9.2f}x"
+                )
     if args.checkpoint:
         time_moves(args.checkpoint, [int(x) for x in args.sims.split(",")], devices)
 
@@ -128,8 +135,9 @@ def time_moves(checkpoint: str, sims: list[int], devices: list[torch.device]) ->
     state = GameState(Rules(bricks="D4"))
     for device in devices:
         for n in sims:
-            agent = make_agent(f"alphazero:checkpoint={checkpoint},simulations={n},paper=true,"
-                               f"device={device.type},threads=0", seed=0)
+            agent = make_agent(
+                f"alphazero:checkpoint={checkpoint},simulations={n},paper=true,device={device.type},threads=0", seed=0
+            )
             agent.step(state)
             times = []
             for _ in range(3):

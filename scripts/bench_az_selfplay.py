@@ -15,17 +15,14 @@ import argparse
 import multiprocessing as mp
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import numpy as np
+import torch
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-from agents.alphazero.config import TrainConfig  # noqa: E402
-from agents.alphazero.evaluator import Evaluator  # noqa: E402
-from agents.alphazero.network import PolicyValueNet, preset  # noqa: E402
-from agents.alphazero.selfplay import SelfPlayResult, play_games, play_games_worker  # noqa: E402
+from agents.alphazero.config import TrainConfig
+from agents.alphazero.evaluator import Evaluator
+from agents.alphazero.network import PolicyValueNet, preset
+from agents.alphazero.selfplay import SelfPlayResult, play_games, play_games_worker
 
 
 def _warm_up(job: tuple) -> None:
@@ -45,8 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     torch.set_num_threads(1)
     torch.manual_seed(args.seed)
-    cfg = TrainConfig(bricks=args.bricks, simulations=args.simulations,
-                      parallel_games=args.parallel_games, games_per_iteration=args.games)
+    cfg = TrainConfig(
+        bricks=args.bricks,
+        simulations=args.simulations,
+        parallel_games=args.parallel_games,
+        games_per_iteration=args.games,
+    )
     if args.checkpoint:
         from agents.alphazero.checkpoint import load_checkpoint
 
@@ -71,15 +72,18 @@ def main(argv: list[str] | None = None) -> int:
             # before it takes one of these short tasks
             pool.map(time.sleep, [0.3] * (2 * workers), chunksize=1)
             shares = np.array_split(np.arange(args.games), workers)
-            jobs = [(net.config.to_dict(), state, cfg.to_dict(), len(s), args.seed + w, 1)
-                    for w, s in enumerate(shares)]
+            jobs = [
+                (net.config.to_dict(), state, cfg.to_dict(), len(s), args.seed + w, 1) for w, s in enumerate(shares)
+            ]
             t0 = time.perf_counter()
             merged = SelfPlayResult.merge(pool.map(play_games_worker, jobs))
             rows.append((workers, merged.games, merged.positions, time.perf_counter() - t0))
 
     base_rate = rows[0][2] / rows[0][3]
-    print(f"self-play, {args.net} network, {args.simulations} simulations, {args.parallel_games} games per "
-          f"batch, bricks {args.bricks}, torch threads 1, {mp.cpu_count()} CPUs")
+    print(
+        f"self-play, {args.net} network, {args.simulations} simulations, {args.parallel_games} games per "
+        f"batch, bricks {args.bricks}, torch threads 1, {mp.cpu_count()} CPUs"
+    )
     print(f"{'workers':>7} {'games':>6} {'positions':>9} {'seconds':>8} {'pos/s':>8} {'vs 1 worker':>11}")
     for workers, games, positions, seconds in rows:
         rate = positions / seconds
@@ -87,8 +91,10 @@ def main(argv: list[str] | None = None) -> int:
     r = in_process
     search_only = r.search_s - r.network_s
     other = r.total_s - r.search_s
-    print(f"\nwhere 1 worker's time goes ({r.total_s:.2f} s, {r.network_calls} network calls, "
-          f"{r.positions * args.simulations / max(r.network_calls, 1):.1f} leaves per call on average):")
+    print(
+        f"\nwhere 1 worker's time goes ({r.total_s:.2f} s, {r.network_calls} network calls, "
+        f"{r.positions * args.simulations / max(r.network_calls, 1):.1f} leaves per call on average):"
+    )
     print(f"  network evaluation      {r.network_s:7.2f} s  {r.network_s / r.total_s:6.1%}")
     print(f"  numba search + planes   {search_only:7.2f} s  {search_only / r.total_s:6.1%}")
     print(f"  Python game bookkeeping {other:7.2f} s  {other / r.total_s:6.1%}")

@@ -15,7 +15,8 @@ Prints two tables, each with the baseline and the ratio:
    same loop and wrappers (turns/s; the median of interleaved repeats), plus the
    Gymnasium env's steps/s;
 3. GameState's per-call costs against its first implementation (kept in this
-   script as the baseline), and the unwrapped envs' own observe/step/reset costs. PettingZoo's games need ``pygame`` (``pip install pygame``).
+   script as the baseline), and the unwrapped envs' own observe/step/reset costs.
+   PettingZoo's games need ``pygame`` (``pip install pygame``).
 """
 
 from __future__ import annotations
@@ -104,8 +105,14 @@ def old_apply_action(state: GameState, action) -> None:
         state.p2 |= bit
         stones = state.p2
     state._status = _core.status_after(
-        np.uint64(stones), np.uint64(state.p1 | state.p2), action, state.to_move,
-        np.uint64(rules.full_mask), tables.win_masks, tables.cell_ptr, tables.cell_wins,
+        np.uint64(stones),
+        np.uint64(state.p1 | state.p2),
+        action,
+        state.to_move,
+        np.uint64(rules.full_mask),
+        tables.win_masks,
+        tables.cell_ptr,
+        tables.cell_wins,
     )
     state.history.append(action)
     state.to_move = 3 - state.to_move
@@ -274,7 +281,11 @@ def table(title: str, header: tuple[str, ...], rows: list[tuple]) -> None:
     print("  ".join(str(h).ljust(w) for h, w in zip(header, widths, strict=True)))
     print("  ".join("-" * w for w in widths))
     for row in rows:
-        print("  ".join(str(x).rjust(w) if i else str(x).ljust(w) for i, (x, w) in enumerate(zip(row, widths, strict=True))))
+        print(
+            "  ".join(
+                str(x).rjust(w) if i else str(x).ljust(w) for i, (x, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
 
 
 def main() -> int:
@@ -291,8 +302,12 @@ def main() -> int:
         "Random playouts on one thread, 7x7 with a brick on D4 (moves per second)",
         ("engine", "moves/s", "vs 10M target", "vs GameState loop"),
         [
-            ("numba _core.random_playouts", f"{numba_rate:,.0f}", f"{numba_rate / TARGET_MOVES_PER_S:.2f}x",
-             f"{numba_rate / python_rate:.0f}x"),
+            (
+                "numba _core.random_playouts",
+                f"{numba_rate:,.0f}",
+                f"{numba_rate / TARGET_MOVES_PER_S:.2f}x",
+                f"{numba_rate / python_rate:.0f}x",
+            ),
             ("python GameState loop", f"{python_rate:,.0f}", f"{python_rate / TARGET_MOVES_PER_S:.3f}x", "1x"),
         ],
     )
@@ -308,7 +323,9 @@ def main() -> int:
     for _ in range(max(args.repeats, 1)):
         for name, make in envs.items():  # interleaved so background load hits every env alike
             results[name].append(aec_turns_per_s(make(), args.seconds, seed=0))
-    med = {name: (statistics.median(r[0] for r in rs), statistics.median(r[1] for r in rs)) for name, rs in results.items()}
+    med = {
+        name: (statistics.median(r[0] for r in rs), statistics.median(r[1] for r in rs)) for name, rs in results.items()
+    }
     base_name = "tictactoe_v3 (3x3)" if "tictactoe_v3 (3x3)" in med else "bttt env() (7x7, D4)"
     base = med[base_name][0]
     rows = [(name, f"{t:,.0f}", f"{g:,.0f}", f"{t / base:.2f}x") for name, (t, g) in med.items()]

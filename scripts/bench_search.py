@@ -175,6 +175,7 @@ def mcts_move(env: Env, iterations: int, c: float, rng: random.Random) -> int:
             node = node.parent
     return max(root.children, key=lambda a: root.children[a].visits)
 
+
 # ============================================================================
 # Measurements
 # ============================================================================
@@ -274,52 +275,129 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer repeats, skip the pure-Python MCTS baseline")
     ap.add_argument("--iterations", type=int, default=100_000, help="MCTS rollout iterations per timed search")
-    ap.add_argument("--clock", choices=("cpu", "wall"), default="cpu",
-                    help="cpu: this process's CPU time (steady on a shared machine; default), wall: elapsed time")
+    ap.add_argument(
+        "--clock",
+        choices=("cpu", "wall"),
+        default="cpu",
+        help="cpu: this process's CPU time (steady on a shared machine; default), wall: elapsed time",
+    )
     args = ap.parse_args()
     global CLOCK
     CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
     reps = 3 if args.quick else 7
-    print(f"bench_search on {machine()}, Python {platform.python_version()}, one thread, "
-          f"{args.clock} time, median of {reps}+ repeats\n")
+    print(
+        f"bench_search on {machine()}, Python {platform.python_version()}, one thread, "
+        f"{args.clock} time, median of {reps}+ repeats\n"
+    )
     rows = []
 
     ours = bench_mcts_rollouts(None, args.iterations, reps)
     spiel_its = max(2000, args.iterations // 10)
     spiel = bench_openspiel(spiel_its, reps)
     if isinstance(spiel, float):
-        rows.append(("MCTS rollout it/s, 7x7 k4 no brick", fmt_rate(ours), fmt_rate(spiel),
-                     "OpenSpiel C++ MCTSBot mnk(7,7,4)", f"{ours / spiel:.1f}x", ">= 10x",
-                     ours / spiel >= 10))
+        rows.append(
+            (
+                "MCTS rollout it/s, 7x7 k4 no brick",
+                fmt_rate(ours),
+                fmt_rate(spiel),
+                "OpenSpiel C++ MCTSBot mnk(7,7,4)",
+                f"{ours / spiel:.1f}x",
+                ">= 10x",
+                ours / spiel >= 10,
+            )
+        )
     else:
-        rows.append(("MCTS rollout it/s, 7x7 k4 no brick", fmt_rate(ours), "-", f"OpenSpiel {spiel}", "-",
-                     ">= 10x", False))
-    rows.append(("MCTS rollout it/s (absolute)", fmt_rate(ours), "100,000", "target", f"{ours / 1e5:.1f}x",
-                 ">= 100,000", ours >= 1e5))
+        rows.append(
+            ("MCTS rollout it/s, 7x7 k4 no brick", fmt_rate(ours), "-", f"OpenSpiel {spiel}", "-", ">= 10x", False)
+        )
+    rows.append(
+        (
+            "MCTS rollout it/s (absolute)",
+            fmt_rate(ours),
+            "100,000",
+            "target",
+            f"{ours / 1e5:.1f}x",
+            ">= 100,000",
+            ours >= 1e5,
+        )
+    )
     ours_d4 = bench_mcts_rollouts("D4", args.iterations, reps)
-    rows.append(("MCTS rollout it/s, brick D4", fmt_rate(ours_d4), "100,000", "target", f"{ours_d4 / 1e5:.1f}x",
-                 ">= 100,000", ours_d4 >= 1e5))
+    rows.append(
+        (
+            "MCTS rollout it/s, brick D4",
+            fmt_rate(ours_d4),
+            "100,000",
+            "target",
+            f"{ours_d4 / 1e5:.1f}x",
+            ">= 100,000",
+            ours_d4 >= 1e5,
+        )
+    )
 
     mm = bench_paper_minimax(max(reps, 20))
-    rows.append(("minimax:preset=paper ms/move, D4", f"{mm * 1e3:.2f}", f"{ORIGINAL_MINIMAX_S * 1e3:.0f}",
-                 "original code (published)", f"{ORIGINAL_MINIMAX_S / mm:.0f}x", "<= 5 ms, >= 100x",
-                 mm <= 0.005))
+    rows.append(
+        (
+            "minimax:preset=paper ms/move, D4",
+            f"{mm * 1e3:.2f}",
+            f"{ORIGINAL_MINIMAX_S * 1e3:.0f}",
+            "original code (published)",
+            f"{ORIGINAL_MINIMAX_S / mm:.0f}x",
+            "<= 5 ms, >= 100x",
+            mm <= 0.005,
+        )
+    )
     py_mm = bench_python_minimax(3 if args.quick else 5)
-    rows.append(("minimax:preset=paper ms/move, D4", f"{mm * 1e3:.2f}", f"{py_mm * 1e3:.0f}",
-                 "original algorithm, plain Python (measured)", f"{py_mm / mm:.0f}x", ">= 100x", py_mm / mm >= 100))
+    rows.append(
+        (
+            "minimax:preset=paper ms/move, D4",
+            f"{mm * 1e3:.2f}",
+            f"{py_mm * 1e3:.0f}",
+            "original algorithm, plain Python (measured)",
+            f"{py_mm / mm:.0f}x",
+            ">= 100x",
+            py_mm / mm >= 100,
+        )
+    )
 
     mc = bench_paper_mcts(max(reps, 20))
-    rows.append(("mcts:preset=paper ms/move, D4", f"{mc * 1e3:.2f}", f"{ORIGINAL_MCTS_S * 1e3:.0f}",
-                 "original code (published)", f"{ORIGINAL_MCTS_S / mc:.0f}x", "<= 40 ms, >= 15x", mc <= 0.040))
+    rows.append(
+        (
+            "mcts:preset=paper ms/move, D4",
+            f"{mc * 1e3:.2f}",
+            f"{ORIGINAL_MCTS_S * 1e3:.0f}",
+            "original code (published)",
+            f"{ORIGINAL_MCTS_S / mc:.0f}x",
+            "<= 40 ms, >= 15x",
+            mc <= 0.040,
+        )
+    )
     if not args.quick:
         py_mc = bench_python_mcts(1)
-        rows.append(("mcts:preset=paper ms/move, D4", f"{mc * 1e3:.2f}", f"{py_mc * 1e3:.0f}",
-                     "original algorithm, plain Python (measured)", f"{py_mc / mc:.0f}x", ">= 15x", py_mc / mc >= 15))
+        rows.append(
+            (
+                "mcts:preset=paper ms/move, D4",
+                f"{mc * 1e3:.2f}",
+                f"{py_mc * 1e3:.0f}",
+                "original algorithm, plain Python (measured)",
+                f"{py_mc / mc:.0f}x",
+                ">= 15x",
+                py_mc / mc >= 15,
+            )
+        )
 
     for depth in (4, 6):
         rate, nodes, secs = bench_alphabeta(depth, reps)
-        rows.append((f"alpha-beta nodes/s, depth {depth}, D4", fmt_rate(rate), "-",
-                     f"{nodes:,} nodes in {secs * 1e3:.0f} ms (fresh TT)", "-", "report", True))
+        rows.append(
+            (
+                f"alpha-beta nodes/s, depth {depth}, D4",
+                fmt_rate(rate),
+                "-",
+                f"{nodes:,} nodes in {secs * 1e3:.0f} ms (fresh TT)",
+                "-",
+                "report",
+                True,
+            )
+        )
 
     header = ("measure", "bttt", "baseline", "baseline is", "ratio", "target", "met")
     table = [header] + [(*r[:6], "yes" if r[6] else "NO") for r in rows]

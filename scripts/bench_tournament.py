@@ -17,15 +17,13 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from agents.registry import make_agent  # noqa: E402
-from bttt import GameState, Rules  # noqa: E402
-from bttt.layouts import parse_layout  # noqa: E402
-from tournament.driver import TournamentSpec, prepare, run_tournament  # noqa: E402
-from tournament.play import agent_seed, play_game  # noqa: E402
-from tournament.runner import iter_local  # noqa: E402
-from tournament.store import Store  # noqa: E402
+from agents.registry import make_agent
+from bttt import GameState, Rules
+from bttt.layouts import parse_layout
+from tournament.driver import TournamentSpec, prepare, run_tournament
+from tournament.play import agent_seed, play_game
+from tournament.runner import iter_local
+from tournament.store import Store
 
 
 def bare_loop(tasks) -> float:
@@ -53,7 +51,7 @@ def pooled(spec, db: Path, workers: int) -> tuple[float, float]:
     start = time.perf_counter()
     first = None
     with Store(db) as store:
-        config, _, tasks = prepare(spec, store)
+        _config, _, tasks = prepare(spec, store)
         for result in iter_local(tasks, workers):
             store.add_game(result)
             if first is None:
@@ -83,8 +81,18 @@ def main() -> int:
     rows.append(("play_game (faults + timing), in process", time.perf_counter() - t0))
     t0 = time.perf_counter()
     with Store(tmp / "store.db") as store:
-        store.ensure_config({"rows": 7, "cols": 7, "win_length": 4, "seed": 1, "suite": [], "games_per_colour": 1,
-                             "move_time_limit": None, "train": None})
+        store.ensure_config(
+            {
+                "rows": 7,
+                "cols": 7,
+                "win_length": 4,
+                "seed": 1,
+                "suite": [],
+                "games_per_colour": 1,
+                "move_time_limit": None,
+                "train": None,
+            }
+        )
         for a in args.agents:
             store.add_agent(make_agent(a).name, a, None)
         for r in results:
@@ -104,20 +112,29 @@ def main() -> int:
     check = run_tournament(spec, tmp / "check.db", workers=2, progress=False)
     assert check.played == n
 
-    print(f"{n} games ({', '.join(args.agents)}; suite {args.suite}; {args.games} per colour and layout); "
-          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end")
+    print(
+        f"{n} games ({', '.join(args.agents)}; suite {args.suite}; {args.games} per colour and layout); "
+        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end"
+    )
     print(f"{'configuration':<48} {'wall s':>8} {'games/s':>9} {'ms/game':>8} {'vs baseline':>12}")
     for label, secs in rows:
         print(f"{label:<48} {secs:8.2f} {n / secs:9.1f} {1000 * secs / n:8.2f} {bare / secs:11.2f}x")
     one = dict(rows)["pool + store, 1 worker, total"]
     two = dict(rows)["pool + store, 2 workers, total"]
     one_steady = dict(rows)["pool + store, 1 worker, after first result"]
-    print(f"\nworker start-up (time to the first result): 1 worker {startup[1]:.2f} s, 2 workers {startup[2]:.2f} s "
-          "(forkserver start, imports, numba cache loads; once per run)")
-    print(f"scaling 1 -> 2 workers: {one / two:.2f}x in total, "
-          f"{one_steady / dict(rows)['pool + store, 2 workers, after first result']:.2f}x after the first result")
-    print(f"overhead per game, 1 worker after start-up vs bare loop: {1000 * (one_steady - bare * (n - 1) / n) / (n - 1):+.2f} ms "
-          f"(store writes alone {1000 * store_time / n:.2f} ms, scheduling alone {1000 * schedule_time / n:.3f} ms)")
+    print(
+        f"\nworker start-up (time to the first result): 1 worker {startup[1]:.2f} s, 2 workers {startup[2]:.2f} s "
+        "(forkserver start, imports, numba cache loads; once per run)"
+    )
+    print(
+        f"scaling 1 -> 2 workers: {one / two:.2f}x in total, "
+        f"{one_steady / dict(rows)['pool + store, 2 workers, after first result']:.2f}x after the first result"
+    )
+    print(
+        "overhead per game, 1 worker after start-up vs bare loop: "
+        f"{1000 * (one_steady - bare * (n - 1) / n) / (n - 1):+.2f} ms "
+        f"(store writes alone {1000 * store_time / n:.2f} ms, scheduling alone {1000 * schedule_time / n:.3f} ms)"
+    )
     return 0
 
 

@@ -18,15 +18,13 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import torch
 
-import torch  # noqa: E402
-
-from agents.alphazero.checkpoint import load_checkpoint  # noqa: E402
-from agents.alphazero.evaluation import EvalLayout, play_match, summarise  # noqa: E402
-from agents.alphazero.evaluator import Evaluator  # noqa: E402
-from agents.alphazero.search import SearchConfig  # noqa: E402
-from bttt.layouts import BrickDistribution  # noqa: E402
+from agents.alphazero.checkpoint import load_checkpoint
+from agents.alphazero.evaluation import EvalLayout, play_match, summarise
+from agents.alphazero.evaluator import Evaluator
+from agents.alphazero.search import SearchConfig
+from bttt.layouts import BrickDistribution
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,31 +47,60 @@ def main(argv: list[str] | None = None) -> int:
     cfg = ckpt.net_config
     dist = BrickDistribution.parse(args.bricks or ckpt.training_bricks, cfg.rows, cfg.cols)
     layouts = [EvalLayout(lay, "train" if args.bricks is None else "given") for lay in dist.layouts]
-    search = SearchConfig(simulations=args.simulations, c_puct=args.c_puct, fpu_reduction=args.fpu_reduction,
-                          fpu_mode=args.fpu_mode, paper_rule=args.paper_rule, win_check=True)
+    search = SearchConfig(
+        simulations=args.simulations,
+        c_puct=args.c_puct,
+        fpu_reduction=args.fpu_reduction,
+        fpu_mode=args.fpu_mode,
+        paper_rule=args.paper_rule,
+        win_check=True,
+    )
     evaluate = Evaluator(ckpt.build_net(), device="cpu")
     colours = tuple(int(c) for c in args.colours.split(","))
     t0 = time.perf_counter()
     games = []
     for i, layout in enumerate(layouts):  # one layout at a time keeps the trees' memory small
-        games += play_match(evaluate, search, args.opponent, [layout], args.games, cfg.rows, cfg.cols, 4,
-                            args.seed + 1009 * i, colours=colours)
+        games += play_match(
+            evaluate,
+            search,
+            args.opponent,
+            [layout],
+            args.games,
+            cfg.rows,
+            cfg.cols,
+            4,
+            args.seed + 1009 * i,
+            colours=colours,
+        )
     elapsed = time.perf_counter() - t0
     print(f"{args.checkpoint} ({args.simulations} simulations) vs {args.opponent}, {elapsed:.0f} s")
     print(f"{'layout':>8} {'colour':>6} {'games':>5} {'W':>3} {'D':>3} {'L':>3} {'score':>6}")
     by_layout = summarise([{**g, "group": g["layout"]} for g in games])
     for r in by_layout:
-        print(f"{r['group']:>8} {r['colour']:>6} {r['games']:>5} {r['wins']:>3} {r['draws']:>3} {r['losses']:>3} "
-              f"{r['score']:>6.3f}")
+        print(
+            f"{r['group']:>8} {r['colour']:>6} {r['games']:>5} {r['wins']:>3} {r['draws']:>3} {r['losses']:>3} "
+            f"{r['score']:>6.3f}"
+        )
     overall = summarise([{**g, "group": "all"} for g in games])
     for r in overall:
-        print(f"{'all':>8} {r['colour']:>6} {r['games']:>5} {r['wins']:>3} {r['draws']:>3} {r['losses']:>3} "
-              f"{r['score']:>6.3f}")
+        print(
+            f"{'all':>8} {r['colour']:>6} {r['games']:>5} {r['wins']:>3} {r['draws']:>3} {r['losses']:>3} "
+            f"{r['score']:>6.3f}"
+        )
     if args.json:
-        Path(args.json).write_text(json.dumps({"per_layout": by_layout, "overall": overall,
-                                               "simulations": args.simulations, "opponent": args.opponent,
-                                               "games_per_layout_colour": args.games, "seconds": round(elapsed)},
-                                              indent=1))
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "per_layout": by_layout,
+                    "overall": overall,
+                    "simulations": args.simulations,
+                    "opponent": args.opponent,
+                    "games_per_layout_colour": args.games,
+                    "seconds": round(elapsed),
+                },
+                indent=1,
+            )
+        )
     return 0
 
 

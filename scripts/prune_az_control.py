@@ -10,16 +10,13 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import torch
 
-import torch  # noqa: E402
-
-from agents.alphazero.checkpoint import Checkpoint, load_checkpoint, save_checkpoint  # noqa: E402
-from agents.alphazero.dataset import load_dataset  # noqa: E402
-from bttt.cli._prune_az import PolicyValueTask  # noqa: E402
-from pruning import CycleInfo, Schedule  # noqa: E402
+from agents.alphazero.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from agents.alphazero.dataset import load_dataset
+from bttt.cli._prune_az import PolicyValueTask
+from pruning import CycleInfo, Schedule
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,8 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(1)
     ckpt = load_checkpoint(args.checkpoint)
     net = ckpt.build_net("cpu")
-    task = PolicyValueTask(load_dataset(args.dataset), args.val_fraction, args.batch_size,
-                           args.epochs, 1.0, args.seed)
+    task = PolicyValueTask(load_dataset(args.dataset), args.val_fraction, args.batch_size, args.epochs, 1.0, args.seed)
     with open(args.report) as f:
         peaks = [float(r["max_lr"]) for r in csv.DictReader(f)]
     print("cycle 0", task.evaluate(net))
@@ -45,10 +41,17 @@ def main(argv: list[str] | None = None) -> int:
         info = CycleInfo(cycle, [0.0] * (cycle + 1), Schedule("lr_rewinding", max_lr=peak))
         task.train(net, info)
         print(f"cycle {cycle} peak {peak:.4f}", task.evaluate(net))
-    save_checkpoint(args.out, Checkpoint.from_net(
-        net, training_bricks=ckpt.training_bricks, training_cells=ckpt.training_cells,
-        train_config=ckpt.train_config, progress=dict(ckpt.progress),
-        extra={"control": {"source": args.checkpoint, "peaks": peaks[1:], "epochs": args.epochs}}))
+    save_checkpoint(
+        args.out,
+        Checkpoint.from_net(
+            net,
+            training_bricks=ckpt.training_bricks,
+            training_cells=ckpt.training_cells,
+            train_config=ckpt.train_config,
+            progress=dict(ckpt.progress),
+            extra={"control": {"source": args.checkpoint, "peaks": peaks[1:], "epochs": args.epochs}},
+        ),
+    )
     print(f"wrote {args.out}")
     return 0
 

@@ -14,12 +14,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from tournament.rating import ELO_PER_NAT, Z95, fit_ratings, outcome_counts  # noqa: E402
-from tournament.store import Store  # noqa: E402
+from tournament.rating import ELO_PER_NAT, Z95, fit_ratings, outcome_counts
+from tournament.store import Store
 
 
 def _find(names: list[str], needle: str) -> int:
@@ -47,8 +44,10 @@ def main(argv: list[str] | None = None) -> int:
     a, b = _find(names, args.pruned), _find(names, args.unpruned)
     d = (r.theta[a] - r.theta[b]) * ELO_PER_NAT
     ci = Z95 * r.diff_se(a, b) * ELO_PER_NAT
-    print(f"\npruned - unpruned: {d:+.0f} Elo, 95% CI [{d - ci:+.0f}, {d + ci:+.0f}], "
-          f"P(pruned stronger) = {r.los(a, b):.2f}")
+    print(
+        f"\npruned - unpruned: {d:+.0f} Elo, 95% CI [{d - ci:+.0f}, {d + ci:+.0f}], "
+        f"P(pruned stronger) = {r.los(a, b):.2f}"
+    )
     w = sum(1 for p1, p2, wi in games if (p1, p2, wi) in ((names[a], names[b], 1), (names[b], names[a], 2)))
     lo = sum(1 for p1, p2, wi in games if (p1, p2, wi) in ((names[a], names[b], 2), (names[b], names[a], 1)))
     dr = sum(1 for p1, p2, wi in games if {p1, p2} == {names[a], names[b]} and wi == 0)
@@ -62,8 +61,13 @@ def main(argv: list[str] | None = None) -> int:
             cells = []
             for layouts in ({args.train}, None):
                 for me, seat in ((1, "p1"), (2, "p2")):
-                    mine = [g for g in rows if getattr(g, seat) == name and {g.p1, g.p2} == {name, anchor}
-                            and (layouts is None or g.layout in layouts)]
+                    mine = [
+                        g
+                        for g in rows
+                        if getattr(g, seat) == name
+                        and {g.p1, g.p2} == {name, anchor}
+                        and (layouts is None or g.layout in layouts)
+                    ]
                     pts = sum(1.0 if g.winner == me else 0.5 if g.winner == 0 else 0.0 for g in mine)
                     cells.append(f"{pts:g}/{len(mine)}")
             print(f"  {'  '.join(f'{c:>7}' for c in cells)}  {name}")

@@ -15,18 +15,15 @@ import argparse
 import statistics
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import numpy as np
+import torch
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-from agents.alphazero.checkpoint import load_checkpoint  # noqa: E402
-from agents.alphazero.config import TrainConfig  # noqa: E402
-from agents.alphazero.evaluator import Evaluator  # noqa: E402
-from agents.alphazero.selfplay import play_games  # noqa: E402
-from pruning import count_macs, count_params  # noqa: E402
+from agents.alphazero.checkpoint import load_checkpoint
+from agents.alphazero.config import TrainConfig
+from agents.alphazero.evaluator import Evaluator
+from agents.alphazero.selfplay import play_games
+from pruning import count_macs, count_params
 
 
 def _latency(ev: Evaluator, planes: np.ndarray, masks: np.ndarray, repeats: int) -> list[float]:
@@ -70,8 +67,9 @@ def main(argv: list[str] | None = None) -> int:
         for k in nets:
             stats[k][f"latency batch {b} (ms, median)"] = 1000 * statistics.median(samples[k])
     bricks = cks["unpruned"].training_bricks or "D4"
-    cfg = TrainConfig(bricks=bricks, simulations=args.simulations, parallel_games=args.games,
-                      games_per_iteration=args.games)
+    cfg = TrainConfig(
+        bricks=bricks, simulations=args.simulations, parallel_games=args.games, games_per_iteration=args.games
+    )
     for ev in evs.values():
         play_games(ev, cfg, 2, 0)  # numba compile / warm-up
     sp = {k: [] for k in nets}
@@ -83,8 +81,10 @@ def main(argv: list[str] | None = None) -> int:
         pos = sum(x[0] for x in sp[k])
         stats[k]["self-play positions/s"] = pos / sum(x[1] for x in sp[k])
         stats[k]["self-play network s per 1000 positions"] = 1000 * sum(x[2] for x in sp[k]) / pos
-    print(f"CPU, torch threads {args.threads}; self-play: {args.rounds} x {args.games} games, "
-          f"{args.simulations} simulations, bricks {bricks}")
+    print(
+        f"CPU, torch threads {args.threads}; self-play: {args.rounds} x {args.games} games, "
+        f"{args.simulations} simulations, bricks {bricks}"
+    )
     print(f"{'measure':42s} {'unpruned':>12s} {'pruned':>12s} {'pruned/unpruned':>16s}")
     for key in stats["unpruned"]:
         a, b = stats["unpruned"][key], stats["pruned"][key]

@@ -25,9 +25,7 @@ import numpy as np
 import torch
 from torch import nn
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from pruning import (  # noqa: E402
+from pruning import (
     CycleInfo,
     IterativePruner,
     Masker,
@@ -40,7 +38,7 @@ from pruning import (  # noqa: E402
     score_units,
     select_removal,
 )
-from pruning.report import plot_metric, summarise, write_csv  # noqa: E402
+from pruning.report import plot_metric, summarise, write_csv
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "pruning"
 
@@ -58,18 +56,25 @@ def load_digits_split(seed: int = 0):
 
 
 def make_mlp() -> nn.Module:
-    return nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 128), nn.ReLU(),
-                         nn.Linear(128, 10))
+    return nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
 class SmallCNN(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.features = nn.Sequential(
-            nn.Conv2d(1, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU(),
-            nn.Conv2d(16, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(),
-            nn.MaxPool2d(2), nn.Flatten(),
-            nn.Linear(32 * 16, 64), nn.ReLU(), nn.Linear(64, 10))
+            nn.Conv2d(1, 16, 3, padding=1, bias=False),
+            nn.BatchNorm2d(16),
+            nn.ReLU(),
+            nn.Conv2d(16, 32, 3, padding=1, bias=False),
+            nn.BatchNorm2d(32),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Linear(32 * 16, 64),
+            nn.ReLU(),
+            nn.Linear(64, 10),
+        )
 
     def forward(self, x):
         return self.features(x.view(-1, 1, 8, 8))
@@ -84,7 +89,7 @@ class Task:
     def __init__(self, data, epochs: int, retrain_epochs: int, seed: int) -> None:
         (self.xtr, self.ytr), (self.xva, self.yva), (self.xte, self.yte) = data
         self.epochs, self.retrain_epochs, self.seed = epochs, retrain_epochs, seed
-        self.score_loader = [self.xtr[i:i + 256] for i in range(0, len(self.xtr), 256)]
+        self.score_loader = [self.xtr[i : i + 256] for i in range(0, len(self.xtr), 256)]
 
     def train(self, model: nn.Module, info, epochs: int | None = None) -> None:
         if epochs is None:
@@ -98,7 +103,7 @@ class Task:
         for epoch in range(1, epochs + 1):
             perm = torch.randperm(n, generator=g)
             for i in range(0, n, 64):
-                idx = perm[i:i + 64]
+                idx = perm[i : i + 64]
                 opt.zero_grad()
                 nn.functional.cross_entropy(model(self.xtr[idx]), self.ytr[idx]).backward()
                 opt.step()
@@ -109,8 +114,7 @@ class Task:
     def evaluate(self, model: nn.Module) -> dict:
         model.eval()
         out = {}
-        for name, x, y in (("train", self.xtr, self.ytr), ("val", self.xva, self.yva),
-                           ("test", self.xte, self.yte)):
+        for name, x, y in (("train", self.xtr, self.ytr), ("val", self.xva, self.yva), ("test", self.xte, self.yte)):
             logits = model(x)
             out[f"{name}_acc"] = float((logits.argmax(1) == y).float().mean())
             out[f"{name}_loss"] = float(nn.functional.cross_entropy(logits, y))
@@ -124,17 +128,36 @@ def run_one(model_name, seed, data, args, criterion, schedule, rewind, method, t
     retrain = args.epochs if rewind == "init" else args.retrain_epochs
     task = Task(data, args.epochs, retrain, seed)
     groups = discover_units(model, data[0][0][:2])
-    cfg = PruneConfig(criterion=criterion, fraction=0.2, mode="minimum", apply="shrink",
-                      rewind=rewind, cycles=args.cycles, seed=seed, latency=True)
-    p = IterativePruner(model, groups, train_fn or task.train, task.evaluate, task.score_loader,
-                        data[0][0][:1], cfg, schedule,
-                        tags={"model": model_name, "method": method, "seed": seed})
+    cfg = PruneConfig(
+        criterion=criterion,
+        fraction=0.2,
+        mode="minimum",
+        apply="shrink",
+        rewind=rewind,
+        cycles=args.cycles,
+        seed=seed,
+        latency=True,
+    )
+    p = IterativePruner(
+        model,
+        groups,
+        train_fn or task.train,
+        task.evaluate,
+        task.score_loader,
+        data[0][0][:1],
+        cfg,
+        schedule,
+        tags={"model": model_name, "method": method, "seed": seed},
+    )
     t0 = time.perf_counter()
     res = p.run()
     last = res.rows[-1]
-    print(f"  {model_name} {method:>14} seed {seed}: {time.perf_counter() - t0:5.1f}s, "
-          f"test acc {res.rows[0]['test_acc']:.3f} -> {last['test_acc']:.3f} at "
-          f"{last['params_frac']:.3f} of the parameters", flush=True)
+    print(
+        f"  {model_name} {method:>14} seed {seed}: {time.perf_counter() - t0:5.1f}s, "
+        f"test acc {res.rows[0]['test_acc']:.3f} -> {last['test_acc']:.3f} at "
+        f"{last['params_frac']:.3f} of the parameters",
+        flush=True,
+    )
     return res.rows
 
 
@@ -146,8 +169,13 @@ def criteria_experiment(args, data) -> None:
             for seed in range(args.seeds):
                 rows += run_one(model_name, seed, data, args, crit, sched, "init", crit)
         write_csv(rows, OUT / f"criteria_{model_name}.csv")
-        plot_metric(rows, OUT / f"criteria_{model_name}.png", x="params_frac", y="test_acc",
-                    title=f"digits {model_name}: pruning criteria (rewind to init, 95% CI)")
+        plot_metric(
+            rows,
+            OUT / f"criteria_{model_name}.png",
+            x="params_frac",
+            y="test_acc",
+            title=f"digits {model_name}: pruning criteria (rewind to init, 95% CI)",
+        )
         table(rows, f"criteria, {model_name}")
 
 
@@ -170,8 +198,13 @@ def schedules_experiment(args, data) -> None:
             for seed in range(args.seeds):
                 rows += run_one(model_name, seed, data, args, "dropnet", sched, "continue", name)
         write_csv(rows, OUT / f"schedules_{model_name}.csv")
-        plot_metric(rows, OUT / f"schedules_{model_name}.png", x="params_frac", y="test_acc",
-                    title=f"digits {model_name}: DropNet retraining schedules (95% CI)")
+        plot_metric(
+            rows,
+            OUT / f"schedules_{model_name}.png",
+            x="params_frac",
+            y="test_acc",
+            title=f"digits {model_name}: DropNet retraining schedules (95% CI)",
+        )
         table(rows, f"schedules, {model_name}")
 
 
@@ -185,29 +218,40 @@ def maxlr_experiment(args, data) -> None:
         oracle = MaxLrOracle(task.train, task.evaluate, "val_acc", grid, tolerance=args.tolerance)
         run_one("mlp", seed, data, args, "dropnet", sched, "continue", "silo+oracle", oracle)
         for r in oracle.records[1:]:  # cycle 0 is the dense training, not chosen by SILO
-            rows.append({"seed": seed, "cycle": r["cycle"], "sparsity": r["sparsity"],
-                         "silo_max_lr": r["chosen"], "best_max_lr": r["best"],
-                         "interval_lo": r["lo"], "interval_hi": r["hi"],
-                         "silo_inside": int(r["inside"]),
-                         "silo_scaled_max_lr": scaled.peak(r["cycle"], r["history"]),
-                         "silo_scaled_inside": int(r["lo"] <= scaled.peak(r["cycle"], r["history"]) <= r["hi"]),
-                         **{f"val_acc@{lr}": acc for lr, acc in r["grid"]}})
+            rows.append(
+                {
+                    "seed": seed,
+                    "cycle": r["cycle"],
+                    "sparsity": r["sparsity"],
+                    "silo_max_lr": r["chosen"],
+                    "best_max_lr": r["best"],
+                    "interval_lo": r["lo"],
+                    "interval_hi": r["hi"],
+                    "silo_inside": int(r["inside"]),
+                    "silo_scaled_max_lr": scaled.peak(r["cycle"], r["history"]),
+                    "silo_scaled_inside": int(r["lo"] <= scaled.peak(r["cycle"], r["history"]) <= r["hi"]),
+                    **{f"val_acc@{lr}": acc for lr, acc in r["grid"]},
+                }
+            )
     write_csv(rows, OUT / "maxlr_oracle_mlp.csv")
     for key in ("silo", "silo_scaled"):
         inside = sum(r[f"{key}_inside"] for r in rows)
-        print(f"max_lr oracle: {key}'s peak inside the best interval (val acc within "
-              f"{args.tolerance} of the best) in {inside}/{len(rows)} cycles")
+        print(
+            f"max_lr oracle: {key}'s peak inside the best interval (val acc within "
+            f"{args.tolerance} of the best) in {inside}/{len(rows)} cycles"
+        )
     best = [r["best_max_lr"] for r in rows]
-    print(f"max_lr oracle: best peak per cycle, median {float(np.median(best)):.3g} "
-          f"(range {min(best):.3g}-{max(best):.3g})")
+    print(
+        f"max_lr oracle: best peak per cycle, median {float(np.median(best)):.3g} "
+        f"(range {min(best):.3g}-{max(best):.3g})"
+    )
 
 
 @torch.no_grad()
 def greedy_experiment(args, data) -> None:
     """One-shot removal from a trained MLP 64-32-32-10: training loss after removing k units."""
     torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 32), nn.ReLU(),
-                          nn.Linear(32, 10))
+    model = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, 10))
     task = Task(data, args.epochs, args.retrain_epochs, 0)
 
     info = CycleInfo(0, [0.0], Schedule("lr_rewinding", max_lr=args.lr))
@@ -267,8 +311,14 @@ def main(argv=None) -> int:
     ap.add_argument("--epochs", type=int, default=8, help="epochs of the dense training")
     ap.add_argument("--retrain-epochs", type=int, default=4, help="epochs per retraining cycle")
     ap.add_argument("--lr", type=float, default=0.1, help="dense/LR-rewinding peak")
-    ap.add_argument("--silo", type=float, nargs=3, default=[0.03, 0.04, 5.0],
-                    metavar=("ETA0", "ALPHA", "BETA"), help="SILO parameters (ResNet-20 defaults)")
+    ap.add_argument(
+        "--silo",
+        type=float,
+        nargs=3,
+        default=[0.03, 0.04, 5.0],
+        metavar=("ETA0", "ALPHA", "BETA"),
+        help="SILO parameters (ResNet-20 defaults)",
+    )
     ap.add_argument("--tolerance", type=float, default=0.01, help="max_lr oracle interval width")
     ap.add_argument("--greedy-remove", type=int, default=48)
     ap.add_argument("--quick", action="store_true", help="1 seed, 3 cycles, few epochs")
@@ -286,8 +336,12 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     for name in args.experiments:
         print(f"== {name}", flush=True)
-        {"criteria": criteria_experiment, "schedules": schedules_experiment,
-         "maxlr": maxlr_experiment, "greedy": greedy_experiment}[name](args, data)
+        {
+            "criteria": criteria_experiment,
+            "schedules": schedules_experiment,
+            "maxlr": maxlr_experiment,
+            "greedy": greedy_experiment,
+        }[name](args, data)
     print(f"\ntotal {time.perf_counter() - t0:.0f}s")
     return 0
 

@@ -38,9 +38,7 @@ def test_tree_reuse_keeps_the_subtree():
     move = agent.step(state)
     ints, _, vals, _ = agent._tree
     node = find_child(ints, 0, move)
-    reply, kept = max(
-        ((int(ints[ch, MOVE]), vals[ch, VISITS]) for ch in _children(ints, node)), key=lambda x: x[1]
-    )
+    reply, kept = max(((int(ints[ch, MOVE]), vals[ch, VISITS]) for ch in _children(ints, node)), key=lambda x: x[1])
     assert kept > 1
     state.apply_action(move)
     state.apply_action(reply)

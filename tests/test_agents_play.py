@@ -24,8 +24,25 @@ def _feed(monkeypatch, lines):
 def test_human_against_minimax_with_bad_input(monkeypatch, capsys):
     # 3x3, 3 in a row, no brick: the human plays the corners-and-centre trap badly but legally.
     prompts = _feed(monkeypatch, ["", "Z9", "b2", "B2", "moves", "A1", "C3", "A3", "C1", "A2", "C2", "B1", "B3"])
-    rc = main(["play", "--p1", "human", "--p2", "minimax:preset=paper", "--rows", "3", "--cols", "3",
-               "--win", "3", "--brick", "none", "--seed", "4"])
+    rc = main(
+        [
+            "play",
+            "--p1",
+            "human",
+            "--p2",
+            "minimax:preset=paper",
+            "--rows",
+            "3",
+            "--cols",
+            "3",
+            "--win",
+            "3",
+            "--brick",
+            "none",
+            "--seed",
+            "4",
+        ]
+    )
     out = capsys.readouterr().out
     assert rc == 0
     assert "Please type a cell name" in out
@@ -63,7 +80,16 @@ def test_quit_and_unknown_specs_exit_2(monkeypatch, capsys):
 def test_agents_command_lists_parameters(capsys):
     assert main(["agents"]) == 0
     out = capsys.readouterr().out
-    for text in ("minimax:", "depth=4", "mcts:", "iterations=1000", "leaf=rollout", "rollout|heuristic",
-                 "preset paper: iterations=2500,c=1.0,leaf=heuristic", "random:", "human:"):
+    for text in (
+        "minimax:",
+        "depth=4",
+        "mcts:",
+        "iterations=1000",
+        "leaf=rollout",
+        "rollout|heuristic",
+        "preset paper: iterations=2500,c=1.0,leaf=heuristic",
+        "random:",
+        "human:",
+    ):
         assert text in out
     assert main(["agents", "nosuch"]) == 2

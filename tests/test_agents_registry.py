@@ -27,10 +27,14 @@ def test_builtin_agents_are_listed():
         ("minimax:preset=paper", "minimax:depth=2,time=0.0,mode=paper,preset=paper,tt_bits=18"),
         ("minimax:depth=6", "minimax:depth=6,time=0.0,mode=fast,preset=none,tt_bits=18"),
         ("minimax:preset=paper,depth=3", "minimax:depth=3,time=0.0,mode=paper,preset=paper,tt_bits=18"),
-        ("mcts:iterations=10000,c=1.4,leaf=rollout",
-         "mcts:iterations=10000,time=0.0,c=1.4,leaf=rollout,reuse=false,preset=none"),
-        ("mcts: preset=paper , reuse=yes",
-         "mcts:iterations=2500,time=0.0,c=1.0,leaf=heuristic,reuse=true,preset=paper"),
+        (
+            "mcts:iterations=10000,c=1.4,leaf=rollout",
+            "mcts:iterations=10000,time=0.0,c=1.4,leaf=rollout,reuse=false,preset=none",
+        ),
+        (
+            "mcts: preset=paper , reuse=yes",
+            "mcts:iterations=2500,time=0.0,c=1.0,leaf=heuristic,reuse=true,preset=paper",
+        ),
     ],
 )
 def test_canonical_names(spec, name):
@@ -78,7 +82,8 @@ def test_callables_work_as_agents():
 
 @pytest.fixture()
 def plugin_module(tmp_path, monkeypatch):
-    (tmp_path / "bttt_test_plugin.py").write_text(textwrap.dedent('''
+    (tmp_path / "bttt_test_plugin.py").write_text(
+        textwrap.dedent("""
         from agents.base import Agent
         from agents.registry import AgentEntry, Param
 
@@ -92,7 +97,8 @@ def plugin_module(tmp_path, monkeypatch):
             return Last(offset)
 
         ENTRY = AgentEntry("lastmove", factory, (Param("offset", int, 0, "skip this many"),), "plays the last cell")
-    '''))
+    """)
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     yield "bttt_test_plugin"
     sys.modules.pop("bttt_test_plugin", None)

@@ -31,8 +31,7 @@ def paper_ckpts(reference_dir: Path, tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture(scope="session")
 def tiny_ckpt(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("tiny") / "tiny.pt"
-    save_checkpoint(path, Checkpoint.from_net(build_net("tiny", seed=0), training_bricks="D4",
-                                              training_cells=(24,)))
+    save_checkpoint(path, Checkpoint.from_net(build_net("tiny", seed=0), training_bricks="D4", training_cells=(24,)))
     return path
 
 

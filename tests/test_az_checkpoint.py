@@ -27,13 +27,19 @@ def _checkpoint() -> Checkpoint:
     with torch.no_grad():
         net(torch.rand(16, 3, 7, 7))
     return Checkpoint.from_net(
-        net, training_bricks="D3,D4", training_cells=(23, 24, 25),
+        net,
+        training_bricks="D3,D4",
+        training_cells=(23, 24, 25),
         train_config={"lr": 0.01, "bricks": "D3,D4", "sizes": (1, 2)},
         progress={"iteration": 7, "games": 120, "positions": np.int64(3400), "elapsed_s": 12.5},
-        extra={"optimizer": torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9).state_dict(),
-               "numpy_rng": np.random.default_rng(5).bit_generator.state,
-               "replay": {"planes": np.arange(24, dtype=np.uint8).reshape(2, 3, 2, 2),
-                          "value": np.array([0.5, -1.0], np.float32)}},
+        extra={
+            "optimizer": torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9).state_dict(),
+            "numpy_rng": np.random.default_rng(5).bit_generator.state,
+            "replay": {
+                "planes": np.arange(24, dtype=np.uint8).reshape(2, 3, 2, 2),
+                "value": np.array([0.5, -1.0], np.float32),
+            },
+        },
     )
 
 
@@ -159,5 +165,5 @@ def test_invalid_network_configuration(saved) -> None:
     payload = torch.load(path, weights_only=True)
     payload["net_config"]["kernel"] = 4
     torch.save(payload, path)
-    with pytest.raises(CheckpointError, match="invalid network configuration.*even kernel"):
+    with pytest.raises(CheckpointError, match=r"invalid network configuration.*even kernel"):
         load_checkpoint(path)

@@ -24,8 +24,17 @@ from bttt.errors import BtttError
 CONFIGS = [
     NetConfig(channels=8, blocks=0, kernel=3, value_hidden=4),
     NetConfig(channels=8, blocks=2, kernel=5, activation="leaky_relu", conv_bias=True),
-    NetConfig(rows=5, cols=6, channels=6, blocks=1, kernel=4, tf_same_padding=True, value_filters=2,
-              policy_filters=3, head_bias=False),
+    NetConfig(
+        rows=5,
+        cols=6,
+        channels=6,
+        blocks=1,
+        kernel=4,
+        tf_same_padding=True,
+        value_filters=2,
+        policy_filters=3,
+        head_bias=False,
+    ),
     NetConfig(channels=8, blocks=3, block_channels=(2, 5, 8)),
     PAPER,
 ]
@@ -107,8 +116,11 @@ def test_seeded_build_is_repeatable() -> None:
 
 def _states() -> list[GameState]:
     rules = Rules(bricks="D4")
-    return [GameState(rules), GameState.from_moves(rules, "C3,D5,A1"),
-            GameState.from_moves(Rules(bricks="A7"), "D4,C4,E4")]
+    return [
+        GameState(rules),
+        GameState.from_moves(rules, "C3,D5,A1"),
+        GameState.from_moves(Rules(bricks="A7"), "D4,C4,E4"),
+    ]
 
 
 def test_evaluator_masks_illegal_moves_and_matches_the_network() -> None:

@@ -49,8 +49,9 @@ BLOCK = "A1,G1,A2,G2,A3"  # X to move, must block A4
 @pytest.mark.parametrize("paper", [False, True])
 def test_finds_win_in_one_and_blocks_with_uniform_priors(paper):
     mcts = BatchedMCTS(SearchConfig(simulations=400, paper_rule=paper), 2, RULES)
-    visits = mcts.search([GameState.from_moves(RULES, WIN_IN_ONE), GameState.from_moves(RULES, BLOCK)],
-                         uniform_evaluate)
+    visits = mcts.search(
+        [GameState.from_moves(RULES, WIN_IN_ONE), GameState.from_moves(RULES, BLOCK)], uniform_evaluate
+    )
     assert [_name(a) for a in visits.argmax(axis=1)] == ["A4", "A4"]
     assert mcts.last_root_values[0] > 0.5  # a forced win is recognised
 
@@ -59,8 +60,9 @@ def test_finds_win_and_block_with_a_real_network(small_net_evaluate):
     # An untrained network's values are noise; the win-in-one check refutes every move that does not
     # block at the first visit of the reply, so 150 simulations over ~44 moves find the block.
     mcts = BatchedMCTS(SearchConfig(simulations=150), 2, RULES)
-    visits = mcts.search([GameState.from_moves(RULES, WIN_IN_ONE), GameState.from_moves(RULES, BLOCK)],
-                         small_net_evaluate)
+    visits = mcts.search(
+        [GameState.from_moves(RULES, WIN_IN_ONE), GameState.from_moves(RULES, BLOCK)], small_net_evaluate
+    )
     assert [_name(a) for a in visits.argmax(axis=1)] == ["A4", "A4"]
     assert mcts.last_root_values[1] < 0.5  # X is not winning here
 
@@ -123,8 +125,11 @@ def test_paper_rule_first_simulation_takes_lowest_index():
 
 
 def test_batched_search_equals_searching_each_state_alone():
-    states = [GameState(RULES), GameState.from_moves(RULES, "C3,E5"), GameState.from_moves(
-        RULES.with_bricks("A7"), "D4,D3,B2")]
+    states = [
+        GameState(RULES),
+        GameState.from_moves(RULES, "C3,E5"),
+        GameState.from_moves(RULES.with_bricks("A7"), "D4,D3,B2"),
+    ]
     cfg = SearchConfig(simulations=60, noise_fraction=0.25)
     seeds = [11, 22, 33]
     batched = BatchedMCTS(cfg, 3, RULES, seed=seeds).search(states, hashed_evaluate, add_noise=True)
@@ -195,8 +200,10 @@ def test_double_threat_is_a_proven_loss_and_a_single_threat_forces_the_block():
     assert {_name(a) for a in np.flatnonzero(visits[0])} <= {"B1", "B5"}
     # one threat (A4 only): the block gets the whole prior, so even 1 simulation plays it
     visits = BatchedMCTS(SearchConfig(simulations=1), 1, RULES).search(
-        [GameState.from_moves(RULES, BLOCK)], _skewed_evaluate)
+        [GameState.from_moves(RULES, BLOCK)], _skewed_evaluate
+    )
     assert _name(visits[0].argmax()) == "A4"
     off = BatchedMCTS(SearchConfig(simulations=1, win_check=False), 1, RULES).search(
-        [GameState.from_moves(RULES, BLOCK)], _skewed_evaluate)
+        [GameState.from_moves(RULES, BLOCK)], _skewed_evaluate
+    )
     assert _name(off[0].argmax()) == "G7"

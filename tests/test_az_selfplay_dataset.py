@@ -81,8 +81,27 @@ def test_selfplay_command_with_two_workers_writes_the_same_games(tmp_path, capsy
     one = tmp_path / "one.npz"
     generate_dataset(d4, one, 2 * JOB_GAMES, seed=0, log=lambda _: None, bricks="D3", **FAST)
     two = tmp_path / "two.npz"
-    assert main(["selfplay", "d4", "--out", str(two), "--games", str(2 * JOB_GAMES), "--bricks", "D3",
-                 "--simulations", "4", "--parallel-games", "16", "--workers", "2"]) == 0
+    assert (
+        main(
+            [
+                "selfplay",
+                "d4",
+                "--out",
+                str(two),
+                "--games",
+                str(2 * JOB_GAMES),
+                "--bricks",
+                "D3",
+                "--simulations",
+                "4",
+                "--parallel-games",
+                "16",
+                "--workers",
+                "2",
+            ]
+        )
+        == 0
+    )
     assert f"to {two}" in capsys.readouterr().out
     _same(load_dataset(two), load_dataset(one))
     assert load_dataset(two)["layouts"].tolist() == ["D3"]

@@ -15,25 +15,54 @@ from agents.alphazero.selfplay import play_games
 from bttt.cli import main
 from bttt.errors import BtttError
 
-TINY_RUN = ["--net", "tiny", "--games-per-iteration", "6", "--parallel-games", "6", "--simulations", "6",
-            "--train-steps", "3", "--min-replay", "8", "--batch-size", "16", "--eval-every", "2",
-            "--eval-games", "1", "--eval-opponents", "random", "--eval-novel", "1", "--eval-simulations", "4",
-            "--no-progress", "--seed", "5"]
+TINY_RUN = [
+    "--net",
+    "tiny",
+    "--games-per-iteration",
+    "6",
+    "--parallel-games",
+    "6",
+    "--simulations",
+    "6",
+    "--train-steps",
+    "3",
+    "--min-replay",
+    "8",
+    "--batch-size",
+    "16",
+    "--eval-every",
+    "2",
+    "--eval-games",
+    "1",
+    "--eval-opponents",
+    "random",
+    "--eval-novel",
+    "1",
+    "--eval-simulations",
+    "4",
+    "--no-progress",
+    "--seed",
+    "5",
+]
 
 
 def test_replay_buffer_ring_and_state_dict():
     buf = ReplayBuffer(5, 3, 3)
     for start in (0, 3, 6):
         n = 3
-        buf.add(np.zeros((n, 3, 3, 3), np.uint8) + np.arange(start, start + n)[:, None, None, None],
-                np.ones((n, 9), bool), np.full((n, 9), 1 / 9, np.float32),
-                np.arange(start, start + n, dtype=np.float32), np.zeros(n, np.int16))
+        buf.add(
+            np.zeros((n, 3, 3, 3), np.uint8) + np.arange(start, start + n)[:, None, None, None],
+            np.ones((n, 9), bool),
+            np.full((n, 9), 1 / 9, np.float32),
+            np.arange(start, start + n, dtype=np.float32),
+            np.zeros(n, np.int16),
+        )
     assert len(buf) == 5 and buf.total_added == 9
     assert buf.contents()["value"].tolist() == [4, 5, 6, 7, 8]  # the newest five, oldest first
     again = ReplayBuffer.from_state_dict(buf.state_dict())
     for k, v in buf.contents().items():
         np.testing.assert_array_equal(again.contents()[k], v)
-    planes, masks, policy, value = again.sample(32, np.random.default_rng(0))
+    planes, _masks, _policy, value = again.sample(32, np.random.default_rng(0))
     assert planes.dtype == np.float32 and set(value.tolist()) <= {4, 5, 6, 7, 8}
     np.testing.assert_array_equal(planes[:, 0, 0, 0], value)  # rows stay aligned
 
@@ -78,8 +107,21 @@ def test_train_resume_matches_an_uninterrupted_run(tmp_path, capsys):
     assert main(["train", "--out", str(split), "--iterations", "2", *TINY_RUN]) == 0
     first = load_checkpoint(split / "checkpoint.pt")
     assert first.progress["iteration"] == 2 and first.progress["games"] == 12
-    assert main(["train", "--resume", str(split / "checkpoint.pt"), "--iterations", "3", "--no-progress",
-                 "--export-dataset", str(tmp_path / "data.npz")]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--resume",
+                str(split / "checkpoint.pt"),
+                "--iterations",
+                "3",
+                "--no-progress",
+                "--export-dataset",
+                str(tmp_path / "data.npz"),
+            ]
+        )
+        == 0
+    )
     a, b = load_checkpoint(straight / "checkpoint.pt"), load_checkpoint(split / "checkpoint.pt")
     for key in ("iteration", "games", "positions", "steps"):
         assert a.progress[key] == b.progress[key]
@@ -146,8 +188,9 @@ def test_train_refuses_corrupt_mismatched_or_existing_checkpoints(tmp_path, caps
 @pytest.mark.slow
 def test_two_workers_generate_the_iterations_games(tmp_path):
     run = tmp_path / "w2"
-    assert main(["train", "--out", str(run), "--iterations", "1", "--workers", "2", "--eval-every", "0",
-                 *TINY_RUN]) == 0
+    assert (
+        main(["train", "--out", str(run), "--iterations", "1", "--workers", "2", "--eval-every", "0", *TINY_RUN]) == 0
+    )
     ckpt = load_checkpoint(run / "checkpoint.pt")
     assert ckpt.progress["games"] == 6 and ckpt.progress["positions"] > 6 * 6
 
@@ -163,7 +206,11 @@ def test_evaluation_layouts_and_a_match_against_random():
     assert names(TrainConfig(bricks="D4", eval_novel=2)) == [("D4", "train"), ("C4", "novel"), ("B4", "novel")]
     # with the paper's flips R2 also sees D5, so the D3 orbit (C4, D3, D5, E4) is not novel
     assert names(TrainConfig(bricks="D3,D4", augment="paper", eval_novel=2)) == [
-        ("D3", "train"), ("D4", "train"), ("B4", "novel"), ("C3", "novel")]
+        ("D3", "train"),
+        ("D4", "train"),
+        ("B4", "novel"),
+        ("C3", "novel"),
+    ]
     wide = eval_layouts(TrainConfig(bricks="random"))
     assert len(wide) == 10 and {e.group for e in wide} == {"train"}  # one cell per orbit, nothing novel
     layouts = eval_layouts(TrainConfig(bricks="D4", eval_novel=1))
@@ -181,8 +228,25 @@ def test_ray_backend_plays_the_same_games_as_local_workers(tmp_path):
     runs = {}
     for backend in ("local", "ray"):
         run = tmp_path / backend
-        assert main(["train", "--out", str(run), "--iterations", "1", "--workers", "2", "--backend", backend,
-                     "--eval-every", "0", *TINY_RUN]) == 0
+        assert (
+            main(
+                [
+                    "train",
+                    "--out",
+                    str(run),
+                    "--iterations",
+                    "1",
+                    "--workers",
+                    "2",
+                    "--backend",
+                    backend,
+                    "--eval-every",
+                    "0",
+                    *TINY_RUN,
+                ]
+            )
+            == 0
+        )
         runs[backend] = load_checkpoint(run / "checkpoint.pt")
     local, ray_run = runs["local"], runs["ray"]
     assert local.progress["positions"] == ray_run.progress["positions"]

@@ -154,17 +154,19 @@ def test_illegal_moves_name_the_move_and_the_reason():
 
 def test_text_rendering_matches_the_original_style():
     state = GameState.from_moves(Rules(), "A1,G7,C3")
-    assert render_text(state) == "\n".join([
-        "A|O| | | | | | |",
-        "B| | | | | | | |",
-        "C| | |O| | | | |",
-        "D| | | |B| | | |",
-        "E| | | | | | | |",
-        "F| | | | | | | |",
-        "G| | | | | | |X|",
-        " ________________",
-        " |1|2|3|4|5|6|7|",
-    ])
+    assert render_text(state) == "\n".join(
+        [
+            "A|O| | | | | | |",
+            "B| | | | | | | |",
+            "C| | |O| | | | |",
+            "D| | | |B| | | |",
+            "E| | | | | | | |",
+            "F| | | | | | | |",
+            "G| | | | | | |X|",
+            " ________________",
+            " |1|2|3|4|5|6|7|",
+        ]
+    )
     assert str(state) == render_text(state)
 
 
@@ -172,8 +174,10 @@ def test_rgb_rendering_draws_every_kind_of_cell():
     state = GameState.from_moves(Rules(), "A1,G7")
     img = render_rgb(state, cell_px=32)
     assert img.shape == (7 * 32 + 1, 7 * 32 + 1, 3) and img.dtype == np.uint8
-    tiles = {name: img[r * 32 + 1 : (r + 1) * 32, c * 32 + 1 : (c + 1) * 32] for name, (r, c) in
-             {"o": (0, 0), "x": (6, 6), "brick": (3, 3), "empty": (2, 2)}.items()}
+    tiles = {
+        name: img[r * 32 + 1 : (r + 1) * 32, c * 32 + 1 : (c + 1) * 32]
+        for name, (r, c) in {"o": (0, 0), "x": (6, 6), "brick": (3, 3), "empty": (2, 2)}.items()
+    }
     colours = {name: {tuple(p) for p in t.reshape(-1, 3)} for name, t in tiles.items()}
     assert len(colours["empty"]) == 1
     assert (30, 90, 200) in colours["o"] and (150, 75, 40) in colours["brick"]

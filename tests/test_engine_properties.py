@@ -156,16 +156,30 @@ def test_numba_playout_agrees_on_the_last_empty_cell(game):
         if not state.is_terminal():
             t = rules.tables
             counts = _core.random_playouts(
-                np.uint64(state.p1), np.uint64(state.p2), state.to_move, np.uint64(rules.full_mask),
-                t.win_masks, t.cell_ptr, t.cell_wins, _core.make_rng(len(moves)), 20,
+                np.uint64(state.p1),
+                np.uint64(state.p2),
+                state.to_move,
+                np.uint64(rules.full_mask),
+                t.win_masks,
+                t.cell_ptr,
+                t.cell_wins,
+                _core.make_rng(len(moves)),
+                20,
             )
             assert counts[1:4].sum() == 20
             assert 20 <= counts[4] <= 20 * len(empties)
         return
     t = rules.tables
     counts = _core.random_playouts(
-        np.uint64(state.p1), np.uint64(state.p2), state.to_move, np.uint64(rules.full_mask),
-        t.win_masks, t.cell_ptr, t.cell_wins, _core.make_rng(1), 5,
+        np.uint64(state.p1),
+        np.uint64(state.p2),
+        state.to_move,
+        np.uint64(rules.full_mask),
+        t.win_masks,
+        t.cell_ptr,
+        t.cell_wins,
+        _core.make_rng(1),
+        5,
     )
     state.apply_action(empties[0])
     status = {0: _core.DRAW, 1: _core.P1_WIN, 2: _core.P2_WIN}[state.winner]

@@ -57,8 +57,15 @@ def test_numba_playout_reaches_the_reference_results(original_games):
         only = (state.p1 | state.p2) | (1 << game["moves"][-1])  # the one playable empty cell
         t = rules.tables
         counts = _core.random_playouts(
-            np.uint64(state.p1), np.uint64(state.p2), state.to_move, np.uint64(only),
-            t.win_masks, t.cell_ptr, t.cell_wins, _core.make_rng(n), 2,
+            np.uint64(state.p1),
+            np.uint64(state.p2),
+            state.to_move,
+            np.uint64(only),
+            t.win_masks,
+            t.cell_ptr,
+            t.cell_wins,
+            _core.make_rng(n),
+            2,
         )
         status = {1: _core.P1_WIN, -1: _core.P2_WIN, 0: _core.DRAW}[game["result"]]
         assert counts[status] == 2 and counts[4] == 2, f"game {n}: {counts}"

@@ -27,14 +27,15 @@ def test_classic_tictactoe_game_tree():
     assert counts == {1: 131184, 2: 77904, 0: 46080}
 
 
-@pytest.mark.parametrize(("rows", "cols", "k"), [(3, 3, 3), (5, 4, 3), (4, 5, 4), (6, 7, 4), (7, 3, 3), (7, 7, 5), (4, 4, 2)])
+@pytest.mark.parametrize(
+    ("rows", "cols", "k"), [(3, 3, 3), (5, 4, 3), (4, 5, 4), (6, 7, 4), (7, 3, 3), (7, 7, 5), (4, 4, 2)]
+)
 def test_variant_windows_and_random_games(rows, cols, k):
     rules = Rules(rows, cols, k, bricks=None)
     expected = 0
     for dr, dc in ((0, 1), (1, 0), (1, 1), (1, -1)):
         expected += sum(
-            1 for r in range(rows) for c in range(cols)
-            if 0 <= r + dr * (k - 1) < rows and 0 <= c + dc * (k - 1) < cols
+            1 for r in range(rows) for c in range(cols) if 0 <= r + dr * (k - 1) < rows and 0 <= c + dc * (k - 1) < cols
         )
     assert len(rules.windows) == len(rules.tables.win_masks) == expected
     for seed in range(20):
@@ -57,18 +58,21 @@ def test_rectangular_board_names_and_observation():
     assert Rules(5, 4, 3).bricks == (2 * 4 + 2,)  # "center" on an even side rounds down-right
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"rows": 8}, "rows=8 is not supported"),
-    ({"cols": 2}, "cols=2 is not supported"),
-    ({"win_length": 9}, "win_length=9 does not fit a 7x7 board"),
-    ({"win_length": 1}, "win_length=1"),
-    ({"rows": 3, "cols": 3, "win_length": 4}, "does not fit a 3x3 board"),
-    ({"bricks": "D4,D4"}, "brick cells repeat: D4"),
-    ({"bricks": [24, "D4"]}, "brick cells repeat: D4"),
-    ({"bricks": "H1"}, "row 'H'"),
-    ({"rows": 3, "cols": 3, "win_length": 3, "bricks": list(range(9))}, "whole board"),
-    ({"rows": 7.0}, "rows must be an integer"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"rows": 8}, "rows=8 is not supported"),
+        ({"cols": 2}, "cols=2 is not supported"),
+        ({"win_length": 9}, "win_length=9 does not fit a 7x7 board"),
+        ({"win_length": 1}, "win_length=1"),
+        ({"rows": 3, "cols": 3, "win_length": 4}, "does not fit a 3x3 board"),
+        ({"bricks": "D4,D4"}, "brick cells repeat: D4"),
+        ({"bricks": [24, "D4"]}, "brick cells repeat: D4"),
+        ({"bricks": "H1"}, "row 'H'"),
+        ({"rows": 3, "cols": 3, "win_length": 3, "bricks": list(range(9))}, "whole board"),
+        ({"rows": 7.0}, "rows must be an integer"),
+    ],
+)
 def test_invalid_variants_are_refused_with_a_message(kwargs, message):
     with pytest.raises(RulesError if "H1" not in str(kwargs) else CellNameError) as err:
         Rules(**kwargs)
@@ -76,14 +80,17 @@ def test_invalid_variants_are_refused_with_a_message(kwargs, message):
     assert isinstance(err.value, BtttError)
 
 
-@pytest.mark.parametrize(("name", "message"), [
-    ("H1", "row 'H' in 'H1' is off the board"),
-    ("A8", "column 8 in 'A8' is off the board"),
-    ("4D", "malformed cell name '4D'"),
-    ("", "empty cell name"),
-    ("D", "malformed cell name 'D'"),
-    ("D4x", "malformed cell name"),
-])
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("H1", "row 'H' in 'H1' is off the board"),
+        ("A8", "column 8 in 'A8' is off the board"),
+        ("4D", "malformed cell name '4D'"),
+        ("", "empty cell name"),
+        ("D", "malformed cell name 'D'"),
+        ("D4x", "malformed cell name"),
+    ],
+)
 def test_cell_name_errors(name, message):
     with pytest.raises(CellNameError) as err:
         parse_cell(name)

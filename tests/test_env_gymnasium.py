@@ -13,13 +13,16 @@ from bttt.errors import BtttError, IllegalMoveError
 from bttt.gymnasium_env import BrickTicTacToeEnv
 
 
-@pytest.mark.parametrize("kwargs", [
-    {},
-    {"bricks": "random", "learner": "random"},
-    {"learner": 2, "bricks": "D3,D4"},
-    {"rules": Rules(5, 4, 3, bricks=None)},
-    {"rules": Rules(3, 3, 3, bricks=None), "learner": 2},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"bricks": "random", "learner": "random"},
+        {"learner": 2, "bricks": "D3,D4"},
+        {"rules": Rules(5, 4, 3, bricks=None)},
+        {"rules": Rules(3, 3, 3, bricks=None), "learner": 2},
+    ],
+)
 def test_gymnasium_check_env(kwargs):
     env = gymnasium.make(bttt.GYM_ID, **kwargs)  # through make, so every render mode is checked too
     check_env(env.unwrapped)
@@ -78,7 +81,7 @@ def test_learner_as_player_two():
 def test_illegal_learner_action_ends_the_episode():
     env = BrickTicTacToeEnv(opponent=_scripted([48]))
     env.reset(seed=0)
-    obs, reward, terminated, truncated, info = env.step(24)  # the brick
+    _obs, reward, terminated, truncated, info = env.step(24)  # the brick
     assert (reward, terminated, truncated) == (-1.0, True, False)
     assert info["illegal_action"] is True and "brick" in info["illegal_reason"]
     assert not info["action_mask"].any()
@@ -95,20 +98,20 @@ def test_illegal_learner_action_ends_the_episode():
 def test_illegal_opponent_move_raises():
     env = BrickTicTacToeEnv(opponent=lambda state: 24)
     env.reset(seed=0)
-    with pytest.raises(IllegalMoveError, match="opponent .* illegal move: move D4: a brick"):
+    with pytest.raises(IllegalMoveError, match=r"opponent .* illegal move: move D4: a brick"):
         env.step(0)
 
 
 def test_default_opponent_is_seeded():
     def episode(seed):
         env = BrickTicTacToeEnv(bricks="random", learner="random")
-        obs, info = env.reset(seed=seed)
+        _obs, info = env.reset(seed=seed)
         trace = [info["layout"], info["learner"], info["opponent_action"]]
         rng = np.random.default_rng(0)
         done = False
         while not done:
             legal = np.flatnonzero(env.action_masks())
-            obs, reward, done, _, info = env.step(int(rng.choice(legal)))
+            _obs, reward, done, _, info = env.step(int(rng.choice(legal)))
             trace.append(info["opponent_action"])
         return trace, reward
 

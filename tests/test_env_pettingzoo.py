@@ -24,13 +24,16 @@ def _quiet():
         yield
 
 
-@pytest.mark.parametrize("kwargs", [
-    {},
-    {"bricks": "random"},
-    {"bricks": "D3+E5"},
-    {"bricks": "none", "rules": Rules(3, 3, 3)},
-    {"rules": Rules(5, 4, 3, bricks="A1")},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"bricks": "random"},
+        {"bricks": "D3+E5"},
+        {"bricks": "none", "rules": Rules(3, 3, 3)},
+        {"rules": Rules(5, 4, 3, bricks="A1")},
+    ],
+)
 def test_pettingzoo_api_test(kwargs):
     api_test(env(**kwargs), num_cycles=200)
 
@@ -210,5 +213,5 @@ def test_bad_arguments_are_refused():
         env(bricks="D9")
     with pytest.raises(BtttError):
         env(rules=Rules(3, 3, 3), bricks="D4")  # D4 is off a 3x3 board
-    with pytest.raises(BtttError, match="bttt.Rules"):
+    with pytest.raises(BtttError, match=r"bttt\.Rules"):
         env(rules="7x7")

@@ -31,15 +31,24 @@ def test_paper_like_net_prunes_to_a_rebuildable_config():
     net = _net(cfg, 0)
     groups = az.discover(net, head_convs=True)
     names = {g.name: g for g in groups}
-    assert set(names) == {"stem.conv", "blocks.0.conv1", "blocks.1.conv1", "policy_head.conv",
-                          "value_head.conv", "value_head.fc1"}
+    assert set(names) == {
+        "stem.conv",
+        "blocks.0.conv1",
+        "blocks.1.conv1",
+        "policy_head.conv",
+        "value_head.conv",
+        "value_head.fc1",
+    }
     assert names["stem.conv"].producers == ["stem.conv", "blocks.0.conv2", "blocks.1.conv2"]
     assert sorted(names["stem.conv"].consumers) == [
-        ("blocks.0.conv1", 1), ("blocks.1.conv1", 1), ("policy_head.conv", 1), ("value_head.conv", 1)]
+        ("blocks.0.conv1", 1),
+        ("blocks.1.conv1", 1),
+        ("policy_head.conv", 1),
+        ("value_head.conv", 1),
+    ]
     assert names["policy_head.conv"].consumers == [("policy_head.fc", 49)]
     assert az.trunk_groups(groups) == ["stem.conv", "blocks.0.conv1", "blocks.1.conv1"]
-    assert [g.name for g in az.discover(net)] == ["stem.conv", "blocks.0.conv1", "blocks.1.conv1",
-                                                  "value_head.fc1"]
+    assert [g.name for g in az.discover(net)] == ["stem.conv", "blocks.0.conv1", "blocks.1.conv1", "value_head.fc1"]
 
     x = torch.rand(16, 3, 7, 7).round()
     scores = score_units("dropnet", net, groups, [x])
@@ -102,8 +111,10 @@ def test_retraining_task_augments_only_the_training_split_by_layout_preserving_s
     assert torch.all(task.train_set["policy"][occupied] == 0)
     assert torch.equal(task.train_set["masks"], ~occupied)
     assert sorted(task.train_set["value"].tolist()) == sorted(
-        v for k, v in zip((tr["planes"][:, 2, 3, 2] == 1).tolist(), tr["value"].tolist(), strict=True)
-        for _ in range(2 if k else 8))
+        v
+        for k, v in zip((tr["planes"][:, 2, 3, 2] == 1).tolist(), tr["value"].tolist(), strict=True)
+        for _ in range(2 if k else 8)
+    )
 
 
 def test_distillation_targets_are_the_teachers_own_outputs():

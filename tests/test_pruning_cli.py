@@ -32,8 +32,13 @@ def _dataset(path, n_games: int = 40) -> None:
             value.append(rng.choice([-1.0, 0.0, 1.0]))
             acts = s.legal_actions()
             s.apply_action(acts[int(rng.integers(len(acts)))])
-    arrays = {"planes": np.array(planes), "masks": np.array(masks), "policy": np.array(policy),
-              "value": np.array(value), "layout": np.zeros(len(value), dtype=np.int16)}
+    arrays = {
+        "planes": np.array(planes),
+        "masks": np.array(masks),
+        "policy": np.array(policy),
+        "value": np.array(value),
+        "layout": np.zeros(len(value), dtype=np.int16),
+    }
     save_dataset(path, arrays, "D4", 7, 7)
 
 
@@ -48,8 +53,23 @@ def files(tmp_path_factory):
 
 def test_prune_command_writes_a_playable_half_width_checkpoint(files, capsys):
     out = files / "small.pt"
-    args = ["prune", str(files / "az.pt"), "--dataset", str(files / "pos.npz"), "--out", str(out),
-            "--epochs", "1", "--batch-size", "64", "--no-latency", "--fraction", "0.25", "--distill", "0.5"]
+    args = [
+        "prune",
+        str(files / "az.pt"),
+        "--dataset",
+        str(files / "pos.npz"),
+        "--out",
+        str(out),
+        "--epochs",
+        "1",
+        "--batch-size",
+        "64",
+        "--no-latency",
+        "--fraction",
+        "0.25",
+        "--distill",
+        "0.5",
+    ]
     assert main(args) == 0
     text = capsys.readouterr().out
     assert "trunk 8 -> 4 channels" in text and "same best move as the unpruned network" in text
@@ -84,8 +104,7 @@ def test_prune_command_writes_a_playable_half_width_checkpoint(files, capsys):
 def test_prune_command_reports_bad_inputs(files, capsys):
     assert main(["prune", str(files / "az.pt"), "--dataset", str(files / "missing.npz")]) == 2
     assert "no dataset" in capsys.readouterr().err
-    assert main(["prune", str(files / "az.pt"), "--dataset", str(files / "pos.npz"),
-                 "--fraction", "1.5"]) == 2
+    assert main(["prune", str(files / "az.pt"), "--dataset", str(files / "pos.npz"), "--fraction", "1.5"]) == 2
     assert "--fraction" in capsys.readouterr().err
     assert main(["prune", str(files / "az.pt"), "--dataset", str(files / "pos.npz"), "--distill", "2"]) == 2
     assert "--distill" in capsys.readouterr().err

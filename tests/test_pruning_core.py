@@ -43,8 +43,15 @@ class ResNet(nn.Module):
         super().__init__()
         self.stem = nn.Sequential(nn.Conv2d(3, c, 3, padding=1), nn.BatchNorm2d(c), nn.ReLU())
         self.blocks = nn.ModuleList([Block(c), Block(c)])
-        self.head = nn.Sequential(nn.Conv2d(c, 2, 1), nn.BatchNorm2d(2), nn.ReLU(), nn.Flatten(),
-                                  nn.Linear(2 * 25, 12), nn.ReLU(), nn.Linear(12, 3))
+        self.head = nn.Sequential(
+            nn.Conv2d(c, 2, 1),
+            nn.BatchNorm2d(2),
+            nn.ReLU(),
+            nn.Flatten(),
+            nn.Linear(2 * 25, 12),
+            nn.ReLU(),
+            nn.Linear(12, 3),
+        )
 
     def forward(self, x):
         x = self.stem(x)
@@ -78,8 +85,7 @@ def test_discovery_groups_residual_channels_and_skips_outputs():
     trunk = groups["stem.0"]
     assert trunk.producers == ["stem.0", "blocks.0.conv2", "blocks.1.conv2"]
     assert trunk.norms == ["stem.1", "blocks.0.bn2", "blocks.1.bn2"]
-    assert [(p.module, p.call) for p in trunk.activations] == [
-        ("stem.2", 0), ("blocks.0.act", 1), ("blocks.1.act", 1)]
+    assert [(p.module, p.call) for p in trunk.activations] == [("stem.2", 0), ("blocks.0.act", 1), ("blocks.1.act", 1)]
     assert sorted(trunk.consumers) == [("blocks.0.conv1", 1), ("blocks.1.conv1", 1), ("head.0", 1)]
     assert groups["blocks.0.conv1"].activations[0].call == 0
     assert groups["head.0"].consumers == [("head.4", 25)]

@@ -36,7 +36,7 @@ def train(model: nn.Module, info) -> None:
     sched = info.scheduler(opt, total_steps=3 * 4)
     for epoch in range(1, 4):
         for i in torch.randperm(4).tolist():
-            xb, yb = X[i * 16:(i + 1) * 16], Y[i * 16:(i + 1) * 16]
+            xb, yb = X[i * 16 : (i + 1) * 16], Y[i * 16 : (i + 1) * 16]
             opt.zero_grad()
             nn.functional.cross_entropy(model(xb), yb).backward()
             opt.step()
@@ -47,19 +47,28 @@ def train(model: nn.Module, info) -> None:
 @torch.no_grad()
 def evaluate(model: nn.Module) -> dict:
     out = model(X)
-    return {"acc": float((out.argmax(1) == Y).float().mean()),
-            "loss": float(nn.functional.cross_entropy(out, Y))}
+    return {"acc": float((out.argmax(1) == Y).float().mean()), "loss": float(nn.functional.cross_entropy(out, Y))}
 
 
 def pruner(net, tmp=None, train_fn=train, **cfg) -> IterativePruner:
     groups = discover_units(net, X[:1])
     config = PruneConfig(latency=False, **{"cycles": 3, "fraction": 0.25, **cfg})
-    return IterativePruner(net, groups, train_fn, evaluate, BATCHES, X[:1], config,
-                           Schedule("silo", eta0=0.03, alpha=0.04), checkpoint_dir=tmp)
+    return IterativePruner(
+        net,
+        groups,
+        train_fn,
+        evaluate,
+        BATCHES,
+        X[:1],
+        config,
+        Schedule("silo", eta0=0.03, alpha=0.04),
+        checkpoint_dir=tmp,
+    )
 
 
-@pytest.mark.parametrize(("apply", "rewind"), list(itertools.product(
-    ["mask", "shrink"], ["init", "early", "reinit", "continue"])))
+@pytest.mark.parametrize(
+    ("apply", "rewind"), list(itertools.product(["mask", "shrink"], ["init", "early", "reinit", "continue"]))
+)
 def test_every_mode_runs_and_shrinks(apply, rewind):
     res = pruner(make_net(), apply=apply, rewind=rewind).run()
     assert [r["cycle"] for r in res.rows] == [0, 1, 2, 3]
@@ -105,8 +114,7 @@ def test_targets_stop_the_run():
 
 
 def test_metric_tolerance_returns_the_last_acceptable_model():
-    res = pruner(make_net(), cycles=30, fraction=0.4, metric="acc", metric_tolerance=0.97,
-                 apply="shrink").run()
+    res = pruner(make_net(), cycles=30, fraction=0.4, metric="acc", metric_tolerance=0.97, apply="shrink").run()
     base = res.rows[0]["acc"]
     assert "fell below" in res.stop_reason and res.rows[-1]["acc"] < 0.97 * base
     good = [r for r in res.rows if r["acc"] >= 0.97 * base]
@@ -155,6 +163,7 @@ def test_greedy_oracle_removes_the_least_harmful_unit():
     assert len(order) == 3 and sum(int(a.sum()) for a in alive.values()) == 25
     # brute force the first step
     from pruning import Masker
+
     best = None
     for g in groups:
         for i in range(g.size):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 import torch
 from torch.optim.lr_scheduler import LRScheduler
@@ -30,10 +32,10 @@ def test_silo_max_lr_formula():
 TABLE = [
     # x,    resnet20,      vgg19
     (0.0, 0.03, 0.04),
-    (0.2, 0.0300390244, 0.0400585366),   # 0.2^5/(0.2^5+0.8^5) = 1/1025
+    (0.2, 0.0300390244, 0.0400585366),  # 0.2^5/(0.2^5+0.8^5) = 1/1025
     (0.5, 0.05, 0.07),
     (0.8, 0.0699609756, 0.0999414634),
-    (0.9, 0.0699993226, 0.0999989839),   # 0.9^5/(0.9^5+0.1^5) = 59049/59050
+    (0.9, 0.0699993226, 0.0999989839),  # 0.9^5/(0.9^5+0.1^5) = 59049/59050
     (1.0, 0.07, 0.10),
 ]
 
@@ -65,7 +67,7 @@ def test_warmup_decay_shape_and_silo_peak():
     assert isinstance(s, LRScheduler)
     assert lrs[1] == pytest.approx(0.05) and max(lrs) == pytest.approx(0.05)  # peak = max_lr(0.5)
     assert lrs[0] == pytest.approx(0.025)
-    assert all(a >= b for a, b in zip(lrs[1:], lrs[2:], strict=False))
+    assert all(a >= b for a, b in itertools.pairwise(lrs[1:]))
     assert lrs[-1] == pytest.approx(0.05 / 9)  # decays to 0 just after the last step
     assert 123.0 not in lrs  # the scheduler, not the optimizer, owns the learning rate
 
@@ -78,9 +80,9 @@ def test_baselines():
     assert lrs[0] == pytest.approx(0.1 / 25) and max(lrs) == pytest.approx(0.1)
     assert lrs.index(max(lrs)) == 6
     opt = _opt()
-    lrr = _trace(Schedule("lr_rewinding", max_lr=0.07).build(opt, 10, cycle=3, history=[0, .2, .4, .6]), opt, 10)
+    lrr = _trace(Schedule("lr_rewinding", max_lr=0.07).build(opt, 10, cycle=3, history=[0, 0.2, 0.4, 0.6]), opt, 10)
     opt = _opt()
-    silo = _trace(Schedule("silo").build(opt, 10, cycle=3, history=[0, .2, .4, 1.0]), opt, 10)
+    silo = _trace(Schedule("silo").build(opt, 10, cycle=3, history=[0, 0.2, 0.4, 1.0]), opt, 10)
     assert max(lrr) == pytest.approx(0.07)
     assert max(silo) == pytest.approx(silo_max_lr(0.4))  # lag 1: sparsity of the previous cycle
 
@@ -100,10 +102,15 @@ def test_schedule_lag_and_peaks():
         Schedule("cosine")
 
 
-@pytest.mark.parametrize("make", [
-    lambda o: WarmupDecayLR(o, 12, 0.1), lambda o: SiloLR(o, 12, 0.7),
-    lambda o: OneCycleCosineLR(o, 12, 0.1), lambda o: ConstantLR(o, 0.01),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda o: WarmupDecayLR(o, 12, 0.1),
+        lambda o: SiloLR(o, 12, 0.7),
+        lambda o: OneCycleCosineLR(o, 12, 0.1),
+        lambda o: ConstantLR(o, 0.01),
+    ],
+)
 def test_schedulers_save_and_restore(make):
     opt = _opt()
     s = make(opt)

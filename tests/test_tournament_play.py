@@ -48,9 +48,11 @@ def test_normal_game_is_legal_and_repeatable():
 @pytest.mark.parametrize("seat", [1, 2])
 @pytest.mark.parametrize(
     "spec, reason, detail",
-    [(f"{T}:raiser:after=2", RAISE, "RuntimeError: deliberate failure"),
-     (f"{T}:illegal:after=3", ILLEGAL, "returned"),
-     (f"{T}:sleeper:after=1,seconds=30", TIMEOUT, "limit")],
+    [
+        (f"{T}:raiser:after=2", RAISE, "RuntimeError: deliberate failure"),
+        (f"{T}:illegal:after=3", ILLEGAL, "returned"),
+        (f"{T}:sleeper:after=1,seconds=30", TIMEOUT, "limit"),
+    ],
 )
 def test_faulty_agent_loses(seat, spec, reason, detail):
     p1, p2 = (spec, RANDOM) if seat == 1 else (RANDOM, spec)

@@ -16,8 +16,9 @@ RANDOM = "agents.random_agent:RandomAgent"
 
 @pytest.fixture(scope="module")
 def local_ray():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
-             runtime_env={"env_vars": {"PYTHONPATH": str(REPO)}})
+    ray.init(
+        num_cpus=2, include_dashboard=False, log_to_driver=False, runtime_env={"env_vars": {"PYTHONPATH": str(REPO)}}
+    )
     yield
     ray.shutdown()
 
@@ -28,8 +29,9 @@ def games(db) -> dict:
 
 
 def test_ray_backend_plays_the_same_games(local_ray, tmp_path):
-    spec = TournamentSpec(agents=[RANDOM, f"{T}:slow:delay=0", f"{T}:illegal:after=2"], suite="D4,A1",
-                          games_per_colour=2, seed=11)
+    spec = TournamentSpec(
+        agents=[RANDOM, f"{T}:slow:delay=0", f"{T}:illegal:after=2"], suite="D4,A1", games_per_colour=2, seed=11
+    )
     via_ray = run_tournament(spec, tmp_path / "ray.db", backend="ray", progress=False)
     local = run_tournament(spec, tmp_path / "local.db", workers=2, progress=False)
     assert via_ray.played == local.played == 3 * 2 * 2 * 2

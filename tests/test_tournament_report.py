@@ -22,8 +22,16 @@ T = "tests.tournament_agents"
 
 def make_db(path, train=None):
     """'trained' (training cell D4) beats 'control' on D4 and C3 and loses on A1 and G7; 4 games per layout."""
-    cfg = {"rows": 7, "cols": 7, "win_length": 4, "seed": 0, "suite": ["D4", "C3", "A1", "G7"],
-           "games_per_colour": 2, "move_time_limit": None, "train": train}
+    cfg = {
+        "rows": 7,
+        "cols": 7,
+        "win_length": 4,
+        "seed": 0,
+        "suite": ["D4", "C3", "A1", "G7"],
+        "games_per_colour": 2,
+        "move_time_limit": None,
+        "train": train,
+    }
     with Store(path) as s:
         s.ensure_config(cfg)
         s.add_agent("trained", "trained", (24,))
@@ -66,11 +74,22 @@ def test_report_files_and_tables(tmp_path):
     assert "Ratings" in text and "Crosstable" in text and "Score per brick cell, trained" in text
     standings = report.tables["standings"]
     assert [row[1] for row in standings.rows] == ["trained", "control"] or [row[1] for row in standings.rows] == [
-        "control", "trained"]
+        "control",
+        "trained",
+    ]
     page = write_report(report, tmp_path / "out")
     files = {p.name for p in (tmp_path / "out").iterdir()}
-    assert {"index.md", "index.html", "standings.csv", "cells.csv", "generalization.csv", "ratings.png",
-            "heatmap_trained.png", "heatmap_control.png", "by_distance.png"} <= files
+    assert {
+        "index.md",
+        "index.html",
+        "standings.csv",
+        "cells.csv",
+        "generalization.csv",
+        "ratings.png",
+        "heatmap_trained.png",
+        "heatmap_control.png",
+        "by_distance.png",
+    } <= files
     md = page.read_text()
     assert "![heatmap_trained](heatmap_trained.png)" in md and "## Generalization" in md
     page_html = (tmp_path / "out" / "index.html").read_text()
@@ -84,8 +103,26 @@ def test_report_files_and_tables(tmp_path):
 def test_tournament_and_report_commands(tmp_path, capsys):
     db, out = str(tmp_path / "t.db"), str(tmp_path / "rep")
     agents = ["agents.random_agent:RandomAgent", f"{T}:trained:cells=D4+C3", f"{T}:raiser:after=3"]
-    rc = main(["tournament", *agents, "--suite", "D4,C3,A1", "--games", "1", "--workers", "2", "--train", "D4",
-               "--db", db, "--out", out, "--no-progress", "--no-figures"])
+    rc = main(
+        [
+            "tournament",
+            *agents,
+            "--suite",
+            "D4,C3,A1",
+            "--games",
+            "1",
+            "--workers",
+            "2",
+            "--train",
+            "D4",
+            "--db",
+            db,
+            "--out",
+            out,
+            "--no-progress",
+            "--no-figures",
+        ]
+    )
     assert rc == 0
     printed = capsys.readouterr().out
     assert "Ratings" in printed and "Generalization" in printed and "D4,C3" in printed

@@ -43,8 +43,9 @@ def test_same_games_with_one_and_two_workers_and_on_rerun(tmp_path):
 
 def test_adding_an_agent_plays_only_new_pairings_and_config_mismatch_is_refused(tmp_path):
     db = tmp_path / "t.db"
-    base = run_tournament(TournamentSpec(agents=[RANDOM, SLOW], suite="D4,A1", games_per_colour=2),
-                          db, workers=2, progress=False)
+    base = run_tournament(
+        TournamentSpec(agents=[RANDOM, SLOW], suite="D4,A1", games_per_colour=2), db, workers=2, progress=False
+    )
     assert base.played == 1 * 2 * 2 * 2
     before = snapshot(db)
     third = f"{T}:slow:delay=0.0"  # a distinct spec string: a third agent
@@ -53,7 +54,11 @@ def test_adding_an_agent_plays_only_new_pairings_and_config_mismatch_is_refused(
     after = snapshot(db)
     assert {k: after[k] for k in before} == before
     assert {(k.p1, k.p2) for k in set(after) - set(before)} == {
-        (RANDOM, third), (third, RANDOM), (SLOW, third), (third, SLOW)}
+        (RANDOM, third),
+        (third, RANDOM),
+        (SLOW, third),
+        (third, SLOW),
+    }
     for change in ({"games_per_colour": 3}, {"suite": "D4"}, {"seed": 9}, {"move_time_limit": 5.0}):
         with pytest.raises(StoreError, match="another configuration"):
             run_tournament(TournamentSpec(agents=[RANDOM], **change), db, workers=1, progress=False)
@@ -92,11 +97,26 @@ def _count(db) -> int:
 
 def test_resume_after_kill_minus_9_finishes_exactly_the_missing_games(tmp_path):
     agents = [RANDOM, f"{T}:slow:delay=0.004"]
-    args = ["tournament", *agents, "--suite", "orbits", "--games", "3", "--workers", "2", "--seed", "5",
-            "--no-progress", "--no-report", "--db", str(tmp_path / "killed.db")]
+    args = [
+        "tournament",
+        *agents,
+        "--suite",
+        "orbits",
+        "--games",
+        "3",
+        "--workers",
+        "2",
+        "--seed",
+        "5",
+        "--no-progress",
+        "--no-report",
+        "--db",
+        str(tmp_path / "killed.db"),
+    ]
     code = "import sys; from bttt.cli import main; sys.exit(main(sys.argv[1:]))"
-    proc = subprocess.Popen([sys.executable, "-c", code, *args], start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, *args], start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     deadline = time.time() + 60
     while _count(tmp_path / "killed.db") < 8 and time.time() < deadline and proc.poll() is None:
         time.sleep(0.05)
@@ -121,8 +141,7 @@ def test_bad_agent_spec_fails_before_any_game(tmp_path):
 
 def test_gauntlet_joins_and_plays_only_its_pairings(tmp_path):
     db = tmp_path / "g.db"
-    run_tournament(TournamentSpec(agents=[RANDOM, SLOW], suite="D4", games_per_colour=1), db, workers=1,
-                   progress=False)
+    run_tournament(TournamentSpec(agents=[RANDOM, SLOW], suite="D4", games_per_colour=1), db, workers=1, progress=False)
     challenger = f"{T}:slow:delay=0.0"
     summary = run_tournament(TournamentSpec(gauntlet=challenger), db, workers=1, progress=False)
     assert summary.played == 2 * 2 and challenger in summary.agents

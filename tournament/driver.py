@@ -24,7 +24,10 @@ from tournament.store import Store
 #: AlphaZero network trained with the brick on D4: with the default suite and games this takes about 2-3 minutes
 #: on two cores (see docs/tournament.md).
 DEFAULT_AGENTS = (
-    "random", "minimax:preset=paper", "mcts:preset=paper", "mcts:iterations=20000,c=1.0,leaf=heuristic",
+    "random",
+    "minimax:preset=paper",
+    "mcts:preset=paper",
+    "mcts:iterations=20000,c=1.0,leaf=heuristic",
     "alphazero:checkpoint=d4",
 )
 #: The paper's training cell, applied to the search controls of a default tournament so their per-cell
@@ -103,13 +106,15 @@ def prepare(spec: TournamentSpec, store: Store) -> tuple[dict, list[tuple[str, s
     else:
         train = old.get("train")
     config = {
-        "rows": rows, "cols": cols, "win_length": spec.win_length,
+        "rows": rows,
+        "cols": cols,
+        "win_length": spec.win_length,
         "seed": spec.seed if spec.seed is not None else old.get("seed", 0),
         "suite": suite,
-        "games_per_colour": spec.games_per_colour if spec.games_per_colour is not None
+        "games_per_colour": spec.games_per_colour
+        if spec.games_per_colour is not None
         else old.get("games_per_colour", DEFAULT_GAMES),
-        "move_time_limit": spec.move_time_limit if spec.move_time_limit is not None
-        else old.get("move_time_limit"),
+        "move_time_limit": spec.move_time_limit if spec.move_time_limit is not None else old.get("move_time_limit"),
         "train": train,
     }
     config = store.ensure_config(config)
@@ -145,8 +150,14 @@ def prepare(spec: TournamentSpec, store: Store) -> tuple[dict, list[tuple[str, s
 
 def _task(key: GameKey, config: dict, spec_of: dict[str, str]) -> GameTask:
     return GameTask(
-        key, key.seed(config["seed"]), spec_of[key.p1], spec_of[key.p2],
-        config["rows"], config["cols"], config["win_length"], config["move_time_limit"],
+        key,
+        key.seed(config["seed"]),
+        spec_of[key.p1],
+        spec_of[key.p2],
+        config["rows"],
+        config["cols"],
+        config["win_length"],
+        config["move_time_limit"],
     )
 
 

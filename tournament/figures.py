@@ -62,8 +62,9 @@ def heatmap_figure(g, label: str, path: Path, rows: int, cols: int, plt) -> str:
     maps = g.heatmaps(rows, cols)
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.9))
     train = set(g.training_cells or ())
-    for ax, (key, title) in zip(axes, (("p1", "as player 1 (O)"), ("p2", "as player 2 (X)"), ("all", "both colours")),
-                                strict=True):
+    for ax, (key, title) in zip(
+        axes, (("p1", "as player 1 (O)"), ("p2", "as player 2 (X)"), ("all", "both colours")), strict=True
+    ):
         data = np.ma.masked_invalid(maps[key])
         im = ax.imshow(data, vmin=0, vmax=1, cmap="RdYlGn")
         for r in range(rows):
@@ -92,8 +93,9 @@ def gap_figure(report, out: Path, plt) -> str | None:
     for k, (label, dist) in enumerate(lines):
         d = np.array(sorted(dist))
         offset = (k - (len(lines) - 1) / 2) * 0.06
-        ax.errorbar(d + offset, [dist[x].mean for x in d], yerr=[dist[x].ci() for x in d], marker="o", capsize=3,
-                    label=label)
+        ax.errorbar(
+            d + offset, [dist[x].mean for x in d], yerr=[dist[x].ci() for x in d], marker="o", capsize=3, label=label
+        )
     ax.set_xticks(sorted({d for _, dist in lines for d in dist}))
     ax.set_xlabel("Chebyshev distance from the nearest training cell (0 = training cell)")
     ax.set_ylabel("mean score (95% CI)")

@@ -146,9 +146,7 @@ def analyse(games, agents, train: tuple[int, ...] | None, rows: int = 7, cols: i
             if cells:
                 _merge(tr if set(lay) <= set(cells) else nv, groups["all"])
                 _merge(dist[layout_distance(lay, cells, cols)], groups["all"])
-        orbits = [
-            (orbit, sum(c in (cells or ()) for c in orbit), grp) for orbit, grp in orbit_groups.items() if grp.n
-        ]
+        orbits = [(orbit, sum(c in (cells or ()) for c in orbit), grp) for orbit, grp in orbit_groups.items() if grp.n]
         out.append(AgentGeneralization(name, cells, source, by_layout, tr, nv, orbits, dict(sorted(dist.items()))))
     return out
 

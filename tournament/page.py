@@ -10,8 +10,10 @@ import time
 
 from tournament.tables import Table
 
-INTRO_HEATMAPS = ("Each heatmap shows the agent's mean score (win 1, draw 1/2, loss 0) with the brick on that "
-                  "cell: as player 1, as player 2, and both. Training cells are outlined.")
+INTRO_HEATMAPS = (
+    "Each heatmap shows the agent's mean score (win 1, draw 1/2, loss 0) with the brick on that "
+    "cell: as player 1, as player 2, and both. Training cells are outlined."
+)
 
 
 def blocks(report, images: dict[str, list[str]]) -> list[tuple[str, object]]:
@@ -19,18 +21,30 @@ def blocks(report, images: dict[str, list[str]]) -> list[tuple[str, object]]:
     from tournament.report import describe_config
 
     t = report.tables
-    out: list[tuple[str, object]] = [("h1", "Brick Tic-Tac-Toe tournament report"),
-                                     ("p", describe_config(report.config, report.n_games) + ".")]
+    out: list[tuple[str, object]] = [
+        ("h1", "Brick Tic-Tac-Toe tournament report"),
+        ("p", describe_config(report.config, report.n_games) + "."),
+    ]
     played = [r for r in report.runs if r.get("games_played")]
     if played:
         total = sum(r["wall_time"] for r in played)
         games = sum(r["games_played"] for r in played)
         how = ", ".join(sorted({f"{r['backend']} backend, {r['workers']} workers" for r in played}))
-        out.append(("p", f"Played in {len(played)} run(s): {games} games in {total / 60:.1f} min wall time ({how}). "
-                         f"Generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}."))
+        out.append(
+            (
+                "p",
+                f"Played in {len(played)} run(s): {games} games in {total / 60:.1f} min wall time ({how}). "
+                f"Generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+            )
+        )
     out += [("h2", "Ratings"), ("table", t["standings"])] + [("img", p) for p in images.get("ratings", [])]
-    out += [("h2", "Crosstables (per colour)"), ("p", t["crosstable_p1"].title), ("table", t["crosstable_p1"]),
-            ("p", t["crosstable_p2"].title), ("table", t["crosstable_p2"])]
+    out += [
+        ("h2", "Crosstables (per colour)"),
+        ("p", t["crosstable_p1"].title),
+        ("table", t["crosstable_p1"]),
+        ("p", t["crosstable_p2"].title),
+        ("table", t["crosstable_p2"]),
+    ]
     out += [("h2", "Outcomes"), ("table", t["outcomes"])]
     out += [("h2", "Generalization"), ("table", t["generalization"])] + [("img", p) for p in images.get("gap", [])]
     out += [("h3", "Per-cell scores"), ("p", INTRO_HEATMAPS)] + [("img", p) for p in images.get("heatmaps", [])]
@@ -80,9 +94,13 @@ def html_page(report, images: dict[str, list[str]]) -> str:
         elif kind == "links":
             links = ", ".join(f"<a href='{html.escape(h)}'>{html.escape(t)}</a>" for t, h in content)
             body.append(f"<p>CSV files: {links}</p>")
-    style = ("body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em}"
-             "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:2px 6px;"
-             "text-align:right}td:first-child,th:first-child{text-align:left}.note{color:#555;font-size:90%}"
-             "img{max-width:100%}")
-    return ("<!doctype html><html><head><meta charset='utf-8'><title>bttt tournament report</title>"
-            f"<style>{style}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+    style = (
+        "body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em}"
+        "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:2px 6px;"
+        "text-align:right}td:first-child,th:first-child{text-align:left}.note{color:#555;font-size:90%}"
+        "img{max-width:100%}"
+    )
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><title>bttt tournament report</title>"
+        f"<style>{style}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n"
+    )

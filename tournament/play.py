@@ -70,7 +70,7 @@ class GameResult:
         return cls(**d)
 
 
-class MoveTimeout(Exception):  # noqa: N818 - raised by the alarm inside an agent's step
+class MoveTimeout(Exception):
     """Raised inside an agent's ``step`` when its move time runs out."""
 
 

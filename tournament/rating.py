@@ -102,8 +102,12 @@ def outcome_counts(games, names: list[str]) -> np.ndarray:
 
 
 def fit_ratings(
-    counts: np.ndarray, names: list[str], prior_draws: float = 1.0, prior_sd: float = 5.0,
-    tol: float = 1e-10, max_iter: int = 200,
+    counts: np.ndarray,
+    names: list[str],
+    prior_draws: float = 1.0,
+    prior_sd: float = 5.0,
+    tol: float = 1e-10,
+    max_iter: int = 200,
 ) -> Ratings:
     """Fit the model to ``counts`` (see :func:`outcome_counts`) by Newton's method."""
     n = len(names)
@@ -182,8 +186,15 @@ def fit_ratings(
     cov_u = t_map @ cov_beta @ t_map.T
     games = counts.sum(axis=2).sum(axis=0) + counts.sum(axis=2).sum(axis=1)
     return Ratings(
-        list(names), u[:n].copy(), cov_u[:n, :n].copy(), float(u[n]), math.sqrt(max(cov_u[n, n], 0)),
-        float(u[n + 1]), math.sqrt(max(cov_u[n + 1, n + 1], 0)), games, it,
+        list(names),
+        u[:n].copy(),
+        cov_u[:n, :n].copy(),
+        float(u[n]),
+        math.sqrt(max(cov_u[n, n], 0)),
+        float(u[n + 1]),
+        math.sqrt(max(cov_u[n + 1, n + 1], 0)),
+        games,
+        it,
     )
 
 

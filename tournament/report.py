@@ -35,16 +35,21 @@ class Report:
     def summary(self, keys=("standings", "crosstable_p1", "crosstable_p2", "outcomes", "generalization")) -> str:
         head = describe_config(self.config, self.n_games)
         parts = [head] + [self.tables[k].text() for k in keys if k in self.tables]
-        parts += [heatmap_text(g, self.labels[g.name], self.config) for g in self.generalization
-                  if len(g.by_layout) > 1]
+        parts += [
+            heatmap_text(g, self.labels[g.name], self.config) for g in self.generalization if len(g.by_layout) > 1
+        ]
         return "\n\n".join(parts)
 
 
 def describe_config(config: dict, n_games: int) -> str:
     suite = config["suite"]
     shown = ",".join(suite) if len(suite) <= 12 else f"{len(suite)} layouts ({','.join(suite[:6])},...)"
-    bits = [f"{n_games} games", f"suite {shown}", f"{config['games_per_colour']} per colour and layout",
-            f"seed {config['seed']}"]
+    bits = [
+        f"{n_games} games",
+        f"suite {shown}",
+        f"{config['games_per_colour']} per colour and layout",
+        f"seed {config['seed']}",
+    ]
     if config.get("train"):
         bits.append(f"--train {','.join(config['train'])}")
     if config.get("move_time_limit"):
@@ -113,23 +118,49 @@ def standings_table(r: Ratings, games, labels) -> Table:
             if g.termination in FAULTS and g.fault_player == seat:
                 stats[name]["faults"] += 1
     order = r.order()
-    t = Table("Ratings (Bradley-Terry-Davidson with first-move advantage; Elo scale, mean 0, 95% CI)",
-              ["rank", "agent", "Elo", "95% CI", "games", "score", "score as P1", "score as P2", "faults",
-               "LOS over next"])
+    t = Table(
+        "Ratings (Bradley-Terry-Davidson with first-move advantage; Elo scale, mean 0, 95% CI)",
+        ["rank", "agent", "Elo", "95% CI", "games", "score", "score as P1", "score as P2", "faults", "LOS over next"],
+    )
     t.raw = []
     for rank, i in enumerate(order, 1):
         name = r.names[i]
         st = stats[name]
         los = r.los(i, order[rank]) if rank < len(order) else float("nan")
         mean = lambda xs: float(np.mean(xs)) if xs else float("nan")  # noqa: E731
-        t.rows.append([str(rank), labels[name], num(r.elo[i], 0, sign=True), f"±{r.elo_ci[i]:.0f}",
-                       str(len(st["all"])), pct(mean(st["all"])), pct(mean(st["p1"])), pct(mean(st["p2"])),
-                       str(st["faults"]), pct(los)])
-        t.raw.append([rank, labels[name], r.elo[i], r.elo_ci[i], len(st["all"]), mean(st["all"]),
-                      mean(st["p1"]), mean(st["p2"]), st["faults"], los])
+        t.rows.append(
+            [
+                str(rank),
+                labels[name],
+                num(r.elo[i], 0, sign=True),
+                f"±{r.elo_ci[i]:.0f}",
+                str(len(st["all"])),
+                pct(mean(st["all"])),
+                pct(mean(st["p1"])),
+                pct(mean(st["p2"])),
+                str(st["faults"]),
+                pct(los),
+            ]
+        )
+        t.raw.append(
+            [
+                rank,
+                labels[name],
+                r.elo[i],
+                r.elo_ci[i],
+                len(st["all"]),
+                mean(st["all"]),
+                mean(st["p1"]),
+                mean(st["p2"]),
+                st["faults"],
+                los,
+            ]
+        )
     nu = math.exp(r.log_nu)
-    t.note = (f"First-move advantage {r.first_move_elo:+.0f} ± {r.first_move_elo_ci:.0f} Elo; Davidson draw "
-              f"parameter nu = {nu:.3g}. LOS: probability that an agent is stronger than the next one down.")
+    t.note = (
+        f"First-move advantage {r.first_move_elo:+.0f} ± {r.first_move_elo_ci:.0f} Elo; Davidson draw "
+        f"parameter nu = {nu:.3g}. LOS: probability that an agent is stronger than the next one down."
+    )
     return t
 
 
@@ -142,8 +173,11 @@ def crosstable(games, names, labels, first: bool) -> Table:
         row, col, seat = (g.p1, g.p2, 1) if first else (g.p2, g.p1, 2)
         w = acc.setdefault((row, col), [0, 0, 0])
         w[0 if g.winner == seat else (2 if g.winner == 0 else 1)] += 1
-    title = "Crosstable: row agent's score moving " + ("first (P1, O)" if first else "second (P2, X)") + \
-        " against the column agent (W-D-L)"
+    title = (
+        "Crosstable: row agent's score moving "
+        + ("first (P1, O)" if first else "second (P2, X)")
+        + " against the column agent (W-D-L)"
+    )
     t = Table(title, ["agent"] + [labels[n] for n in names])
     t.raw = []
     for a in names:
@@ -157,14 +191,15 @@ def crosstable(games, names, labels, first: bool) -> Table:
             n = sum(w)
             cells.append(f"{pct((w[0] + 0.5 * w[2]) / n, 0)} {w[0]}-{w[2]}-{w[1]}")
             raw.append((w[0] + 0.5 * w[2]) / n)
-        t.rows.append([labels[a]] + cells)
-        t.raw.append([labels[a]] + raw)
+        t.rows.append([labels[a], *cells])
+        t.raw.append([labels[a], *raw])
     return t
 
 
 def outcomes_table(games, labels, names) -> Table:
-    t = Table("Outcomes", ["games", "P1 wins", "P2 wins", "draws", "mean plies", "exception", "illegal",
-                           "timeout", "crash"])
+    t = Table(
+        "Outcomes", ["games", "P1 wins", "P2 wins", "draws", "mean plies", "exception", "illegal", "timeout", "crash"]
+    )
     n = len(games)
     count = lambda pred: sum(1 for g in games if pred(g))  # noqa: E731
     p1 = count(lambda g: g.winner == 1)
@@ -172,37 +207,67 @@ def outcomes_table(games, labels, names) -> Table:
     draws = count(lambda g: g.winner == 0 and g.termination != CRASH)
     plies = float(np.mean([g.plies for g in games])) if games else float("nan")
     faults = [count(lambda g, f=f: g.termination == f) for f in FAULTS]
-    t.rows.append([str(n), f"{p1} ({pct(p1 / n if n else float('nan'))})", f"{p2} ({pct(p2 / n if n else float('nan'))})",
-                   str(draws), num(plies, 1)] + [str(f) for f in faults])
+    t.rows.append(
+        [
+            str(n),
+            f"{p1} ({pct(p1 / n if n else float('nan'))})",
+            f"{p2} ({pct(p2 / n if n else float('nan'))})",
+            str(draws),
+            num(plies, 1),
+        ]
+        + [str(f) for f in faults]
+    )
     t.raw = [[n, p1, p2, draws, plies, *faults]]
     details = [g for g in games if g.termination in FAULTS][:5]
     if details:
         t.note = "First faults: " + "; ".join(
-            f"{g.termination} by {labels.get(g.p1 if g.fault_player == 1 else g.p2, '?') if g.fault_player else 'worker'}"
-            f" ({g.layout} #{g.index}: {g.fault_detail})" for g in details)
+            f"{g.termination} by {_fault_owner(g, labels)} ({g.layout} #{g.index}: {g.fault_detail})" for g in details
+        )
     return t
 
 
+def _fault_owner(g, labels) -> str:
+    if not g.fault_player:
+        return "worker"
+    return labels.get(g.p1 if g.fault_player == 1 else g.p2, "?")
+
+
 def generalization_table(gen: list[AgentGeneralization], labels, config) -> Table:
-    t = Table("Generalization: score on training layouts versus novel layouts (gap = train - novel, 95% CI)",
-              ["agent", "training cells", "from", "train score", "n", "novel score", "n", "gap", "95% CI"])
+    t = Table(
+        "Generalization: score on training layouts versus novel layouts (gap = train - novel, 95% CI)",
+        ["agent", "training cells", "from", "train score", "n", "novel score", "n", "gap", "95% CI"],
+    )
     t.raw = []
     rows, cols = config["rows"], config["cols"]
     for g in gen:
         cells = ",".join(cell_name(c, rows, cols) for c in g.training_cells) if g.training_cells else "-"
         gap, ci = g.gap
-        t.rows.append([labels[g.name], cells, g.training_source, pct(g.train.mean), str(g.train.n),
-                       pct(g.novel.mean), str(g.novel.n), pct(gap), f"±{pct(ci)}" if not math.isnan(ci) else "-"])
-        t.raw.append([labels[g.name], cells, g.training_source, g.train.mean, g.train.n, g.novel.mean, g.novel.n,
-                      gap, ci])
-    t.note = ("Agents without training cells use the --train split; with neither they are controls "
-              "(per-cell scores only).")
+        t.rows.append(
+            [
+                labels[g.name],
+                cells,
+                g.training_source,
+                pct(g.train.mean),
+                str(g.train.n),
+                pct(g.novel.mean),
+                str(g.novel.n),
+                pct(gap),
+                f"±{pct(ci)}" if not math.isnan(ci) else "-",
+            ]
+        )
+        t.raw.append(
+            [labels[g.name], cells, g.training_source, g.train.mean, g.train.n, g.novel.mean, g.novel.n, gap, ci]
+        )
+    t.note = (
+        "Agents without training cells use the --train split; with neither they are controls (per-cell scores only)."
+    )
     return t
 
 
 def distance_table(gen, labels) -> Table:
-    t = Table("Score by Chebyshev distance from the nearest training cell", ["agent", "distance", "n", "score",
-                                                                             "95% CI"])
+    t = Table(
+        "Score by Chebyshev distance from the nearest training cell", ["agent", "distance", "n", "score", "95% CI"]
+    )
     t.raw = []
     for g in gen:
         for d, grp in g.by_distance.items():
@@ -213,29 +278,62 @@ def distance_table(gen, labels) -> Table:
 
 def orbit_table(gen, labels, config) -> Table:
     rows, cols = config["rows"], config["cols"]
-    t = Table("Score by symmetry orbit of the brick (single-brick layouts)",
-              ["agent", "orbit", "cells", "training cells in orbit", "n", "score", "95% CI"])
+    t = Table(
+        "Score by symmetry orbit of the brick (single-brick layouts)",
+        ["agent", "orbit", "cells", "training cells in orbit", "n", "score", "95% CI"],
+    )
     t.raw = []
     for g in gen:
         for orbit, n_train, grp in g.by_orbit:
             label = orbit_label(orbit, rows, cols)
-            t.rows.append([labels[g.name], label, str(len(orbit)), str(n_train), str(grp.n), pct(grp.mean),
-                           f"±{pct(grp.ci())}"])
-            t.raw.append([labels[g.name], " ".join(cell_name(c, rows, cols) for c in orbit), len(orbit), n_train,
-                          grp.n, grp.mean, grp.ci()])
+            t.rows.append(
+                [labels[g.name], label, str(len(orbit)), str(n_train), str(grp.n), pct(grp.mean), f"±{pct(grp.ci())}"]
+            )
+            t.raw.append(
+                [
+                    labels[g.name],
+                    " ".join(cell_name(c, rows, cols) for c in orbit),
+                    len(orbit),
+                    n_train,
+                    grp.n,
+                    grp.mean,
+                    grp.ci(),
+                ]
+            )
     return t
 
 
 def cells_table(gen, labels) -> Table:
-    t = Table("Score per brick layout", ["agent", "layout", "n as P1", "score as P1", "n as P2", "score as P2",
-                                         "n", "score"])
+    t = Table(
+        "Score per brick layout", ["agent", "layout", "n as P1", "score as P1", "n as P2", "score as P2", "n", "score"]
+    )
     t.raw = []
     for g in gen:
         for layout, grp in g.by_layout.items():
-            t.rows.append([labels[g.name], layout, str(grp["p1"].n), pct(grp["p1"].mean), str(grp["p2"].n),
-                           pct(grp["p2"].mean), str(grp["all"].n), pct(grp["all"].mean)])
-            t.raw.append([labels[g.name], layout, grp["p1"].n, grp["p1"].mean, grp["p2"].n, grp["p2"].mean,
-                          grp["all"].n, grp["all"].mean])
+            t.rows.append(
+                [
+                    labels[g.name],
+                    layout,
+                    str(grp["p1"].n),
+                    pct(grp["p1"].mean),
+                    str(grp["p2"].n),
+                    pct(grp["p2"].mean),
+                    str(grp["all"].n),
+                    pct(grp["all"].mean),
+                ]
+            )
+            t.raw.append(
+                [
+                    labels[g.name],
+                    layout,
+                    grp["p1"].n,
+                    grp["p1"].mean,
+                    grp["p2"].n,
+                    grp["p2"].mean,
+                    grp["all"].n,
+                    grp["all"].mean,
+                ]
+            )
     return t
 
 
@@ -244,8 +342,10 @@ def heatmap_text(g: AgentGeneralization, label: str, config) -> str:
     rows, cols = config["rows"], config["cols"]
     grid = g.heatmaps(rows, cols)["all"]
     train = set(g.training_cells or ())
-    lines = [f"Score per brick cell, {label} (both colours; * = training cell)",
-             "    " + "".join(f"{c + 1:>5}" for c in range(cols))]
+    lines = [
+        f"Score per brick cell, {label} (both colours; * = training cell)",
+        "    " + "".join(f"{c + 1:>5}" for c in range(cols)),
+    ]
     for r in range(rows):
         cells = []
         for c in range(cols):

@@ -45,9 +45,7 @@ def _context():
     return ctx
 
 
-def iter_local(
-    tasks: list[GameTask], workers: int, max_crashes: int = DEFAULT_MAX_CRASHES
-) -> Iterator[GameResult]:
+def iter_local(tasks: list[GameTask], workers: int, max_crashes: int = DEFAULT_MAX_CRASHES) -> Iterator[GameResult]:
     """Yield every task's result, in completion order, from ``workers`` processes."""
     pending: deque[GameTask] = deque(tasks)
     suspects: deque[GameTask] = deque()

@@ -100,7 +100,7 @@ def pairings(agents: list[str], gauntlet: str | None = None) -> list[tuple[str, 
         if gauntlet not in agents:
             raise ScheduleError(f"gauntlet agent {gauntlet!r} is not among the agents")
         return [(gauntlet, a) for a in agents if a != gauntlet]
-    return [(a, b) for i, a in enumerate(agents) for b in agents[i + 1:]]
+    return [(a, b) for i, a in enumerate(agents) for b in agents[i + 1 :]]
 
 
 def build_schedule(

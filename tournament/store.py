@@ -112,7 +112,8 @@ class Store:
             return cfg
         diffs = [
             f"{k}: stored {old.get(k)!r}, asked {config.get(k)!r}"
-            for k in IDENTITY_KEYS if _norm(old.get(k)) != _norm(config.get(k))
+            for k in IDENTITY_KEYS
+            if _norm(old.get(k)) != _norm(config.get(k))
         ]
         if diffs:
             raise StoreError(
@@ -137,7 +138,9 @@ class Store:
     def agents(self, rows: int = 7, cols: int = 7) -> list[tuple[str, str, tuple[int, ...] | None]]:
         """(canonical name, spec, training cells) in the order they joined."""
         out = []
-        for name, spec, cells in self.conn.execute("SELECT name, spec, training_cells FROM agents ORDER BY added, rowid"):
+        for name, spec, cells in self.conn.execute(
+            "SELECT name, spec, training_cells FROM agents ORDER BY added, rowid"
+        ):
             out.append((name, spec, None if cells is None else parse_cells(json.loads(cells), rows, cols)))
         return out
 
@@ -157,9 +160,23 @@ class Store:
                     "INSERT INTO games (p1, p2, layout, game_index, seed, winner, termination, plies, moves,"
                     " move_times, fault_player, fault_detail, wall_time, worker, finished_at)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (k.p1, k.p2, k.layout, k.index, result.seed, result.winner, result.termination,
-                     result.plies, moves, times, result.fault_player, result.fault_detail,
-                     result.wall_time, result.worker, time.time()),
+                    (
+                        k.p1,
+                        k.p2,
+                        k.layout,
+                        k.index,
+                        result.seed,
+                        result.winner,
+                        result.termination,
+                        result.plies,
+                        moves,
+                        times,
+                        result.fault_player,
+                        result.fault_detail,
+                        result.wall_time,
+                        result.worker,
+                        time.time(),
+                    ),
                 )
         except sqlite3.IntegrityError:
             return False
@@ -191,7 +208,10 @@ class Store:
 
     def runs(self) -> list[dict]:
         cols = ("id", "started", "finished", "backend", "workers", "games_played", "wall_time", "command")
-        return [dict(zip(cols, r, strict=True)) for r in self.conn.execute(f"SELECT {', '.join(cols)} FROM runs ORDER BY id")]
+        return [
+            dict(zip(cols, r, strict=True))
+            for r in self.conn.execute(f"SELECT {', '.join(cols)} FROM runs ORDER BY id")
+        ]
 
 
 def _norm(value):

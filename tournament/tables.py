@@ -31,8 +31,10 @@ class Table:
 
     def markdown(self) -> str:
         esc = lambda c: c.replace("|", "\\|")  # noqa: E731
-        out = ["| " + " | ".join(map(esc, self.headers)) + " |",
-               "|" + "|".join("---:" if i else ":---" for i in range(len(self.headers))) + "|"]
+        out = [
+            "| " + " | ".join(map(esc, self.headers)) + " |",
+            "|" + "|".join("---:" if i else ":---" for i in range(len(self.headers))) + "|",
+        ]
         out += ["| " + " | ".join(map(esc, r)) + " |" for r in self.rows]
         if self.note:
             out += ["", self.note]

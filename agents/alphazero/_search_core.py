@@ -26,8 +26,26 @@ N_META = 4
 
 
 @njit(cache=True)
-def init_root(t, meta, p1, p2, to_move, status, ready, first_child, n_children, parent, action, N, W, P,
-              root_p1, root_p2, root_to_move, root_status):
+def init_root(
+    t,
+    meta,
+    p1,
+    p2,
+    to_move,
+    status,
+    ready,
+    first_child,
+    n_children,
+    parent,
+    action,
+    N,
+    W,
+    P,
+    root_p1,
+    root_p2,
+    root_to_move,
+    root_status,
+):
     """Reset tree ``t`` to a single unexpanded root holding the given position."""
     meta[t, ROOT] = 0
     meta[t, NEXT_FREE] = 1
@@ -75,8 +93,7 @@ def _materialize(t, node, p1, p2, to_move, status, ready, parent, action, full, 
 
 
 @njit(cache=True)
-def _best_child(t, node, first_child, n_children, N, W, P, c_puct, paper_rule, fpu_reduction, fpu_relative,
-                fpu_value):
+def _best_child(t, node, first_child, n_children, N, W, P, c_puct, paper_rule, fpu_reduction, fpu_relative, fpu_value):
     """Index of the child maximising Q + U (strict '>', so ties go to the lowest action)."""
     start = first_child[t, node]
     end = start + n_children[t, node]
@@ -145,8 +162,27 @@ def _winning_cells(stones, free, win_masks, cell_ptr, cell_wins):
 
 
 @njit(cache=True)
-def _expand_if_proven(t, node, meta, p1, p2, to_move, first_child, n_children, parent, action, ready, N, W, P,
-                      full, win_masks, cell_ptr, cell_wins, max_nodes):
+def _expand_if_proven(
+    t,
+    node,
+    meta,
+    p1,
+    p2,
+    to_move,
+    first_child,
+    n_children,
+    parent,
+    action,
+    ready,
+    N,
+    W,
+    P,
+    full,
+    win_masks,
+    cell_ptr,
+    cell_wins,
+    max_nodes,
+):
     """Exact one-move-deep shortcuts: expand ``node`` without the network when its value is proven.
 
     * The side to move can complete a line: a proven win; the winning moves share the prior.
@@ -204,9 +240,40 @@ def _add_children(t, node, free, meta, first_child, n_children, parent, action, 
 
 
 @njit(cache=True)
-def select_leaves(active, targets, meta, p1, p2, to_move, status, ready, first_child, n_children, parent, action,
-                  N, W, P, bricks, full, c_puct, paper_rule, fpu_reduction, fpu_relative, fpu_value,
-                  win_masks, cell_ptr, cell_wins, rows, cols, planes, masks, need, win_check, max_nodes):
+def select_leaves(
+    active,
+    targets,
+    meta,
+    p1,
+    p2,
+    to_move,
+    status,
+    ready,
+    first_child,
+    n_children,
+    parent,
+    action,
+    N,
+    W,
+    P,
+    bricks,
+    full,
+    c_puct,
+    paper_rule,
+    fpu_reduction,
+    fpu_relative,
+    fpu_value,
+    win_masks,
+    cell_ptr,
+    cell_wins,
+    rows,
+    cols,
+    planes,
+    masks,
+    need,
+    win_check,
+    max_nodes,
+):
     """One simulation step for every active tree.
 
     Descends from each root by PUCT to a leaf. Terminal leaves are backed up at once;
@@ -229,18 +296,38 @@ def select_leaves(active, targets, meta, p1, p2, to_move, status, ready, first_c
             continue
         node = root
         while n_children[t, node] > 0:
-            node = _best_child(t, node, first_child, n_children, N, W, P, c_puct, paper_rule, fpu_reduction,
-                               fpu_relative, fpu_value)
+            node = _best_child(
+                t, node, first_child, n_children, N, W, P, c_puct, paper_rule, fpu_reduction, fpu_relative, fpu_value
+            )
             if not ready[t, node]:
-                _materialize(t, node, p1, p2, to_move, status, ready, parent, action, full[t],
-                             win_masks, cell_ptr, cell_wins)
+                _materialize(
+                    t, node, p1, p2, to_move, status, ready, parent, action, full[t], win_masks, cell_ptr, cell_wins
+                )
         s = status[t, node]
         if s != ONGOING:
             _backup(t, node, 0.0 if s == DRAW else 1.0, parent, N, W)
             continue
-        if win_check and _expand_if_proven(t, node, meta, p1, p2, to_move, first_child, n_children, parent,
-                                            action, ready, N, W, P, full, win_masks, cell_ptr, cell_wins,
-                                            max_nodes):
+        if win_check and _expand_if_proven(
+            t,
+            node,
+            meta,
+            p1,
+            p2,
+            to_move,
+            first_child,
+            n_children,
+            parent,
+            action,
+            ready,
+            N,
+            W,
+            P,
+            full,
+            win_masks,
+            cell_ptr,
+            cell_wins,
+            max_nodes,
+        ):
             continue
         meta[t, LEAF] = node
         _write_planes(t, k, p1, p2, to_move, node, bricks, rows, cols, planes, masks, full)
@@ -250,8 +337,30 @@ def select_leaves(active, targets, meta, p1, p2, to_move, status, ready, first_c
 
 
 @njit(cache=True)
-def expand_and_backup(n_need, need, priors, values, meta, p1, p2, to_move, first_child, n_children, parent, action,
-                      ready, N, W, P, full, max_nodes, win_check, win_masks, cell_ptr, cell_wins):
+def expand_and_backup(
+    n_need,
+    need,
+    priors,
+    values,
+    meta,
+    p1,
+    p2,
+    to_move,
+    first_child,
+    n_children,
+    parent,
+    action,
+    ready,
+    N,
+    W,
+    P,
+    full,
+    max_nodes,
+    win_check,
+    win_masks,
+    cell_ptr,
+    cell_wins,
+):
     """Expand each evaluated leaf with one child per legal move, then back its value up.
 
     ``priors[k]``/``values[k]`` belong to tree ``need[k]``; values are for the side to
@@ -271,8 +380,7 @@ def expand_and_backup(n_need, need, priors, values, meta, p1, p2, to_move, first
             if popcount(threats) == 1:
                 forced = lowest_bit_index(threats)
         if n_children[t, node] == 0:
-            start = _add_children(t, node, free, meta, first_child, n_children, parent, action, ready, N, W,
-                                  max_nodes)
+            start = _add_children(t, node, free, meta, first_child, n_children, parent, action, ready, N, W, max_nodes)
             if start >= 0:
                 for c in range(start, start + n_children[t, node]):
                     a = action[t, c]

@@ -109,9 +109,18 @@ def _set_torch_threads(threads: int) -> None:
 class AlphaZeroAgent(Agent):
     """Plays with a policy-value network and (if ``simulations > 0``) batched PUCT search."""
 
-    def __init__(self, checkpoint: str = "d4", simulations: int = 100, c_puct: float | None = None,
-                 device: str = "auto", temperature: float = 0.0, paper: bool = False,
-                 reuse_tree: bool | None = None, threads: int = 1, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        checkpoint: str = "d4",
+        simulations: int = 100,
+        c_puct: float | None = None,
+        device: str = "auto",
+        temperature: float = 0.0,
+        paper: bool = False,
+        reuse_tree: bool | None = None,
+        threads: int = 1,
+        seed: int | None = None,
+    ) -> None:
         from agents.alphazero.evaluator import Evaluator, resolve_device
 
         if simulations < 0:
@@ -145,8 +154,11 @@ class AlphaZeroAgent(Agent):
             from agents.alphazero.search import BatchedMCTS, SearchConfig
             from bttt import Rules
 
-            kwargs = {"simulations": self.simulations - 1 if self.paper else self.simulations,
-                      "paper_rule": self.paper, "reuse_tree": self.reuse_tree}
+            kwargs = {
+                "simulations": self.simulations - 1 if self.paper else self.simulations,
+                "paper_rule": self.paper,
+                "reuse_tree": self.reuse_tree,
+            }
             if self.c_puct is not None:
                 kwargs["c_puct"] = self.c_puct
             rules = Rules(self.config.rows, self.config.cols)
@@ -240,29 +252,61 @@ def _c_puct_ok(value: str) -> str | None:
         return "use a number or auto"
 
 
-def _make(checkpoint: str = "d4", simulations: int = 100, c_puct: str = "auto", device: str = "auto",
-          temperature: float = 0.0, paper: bool = False, reuse_tree: str = "auto",
-          threads: int = 1) -> AlphaZeroAgent:
+def _make(
+    checkpoint: str = "d4",
+    simulations: int = 100,
+    c_puct: str = "auto",
+    device: str = "auto",
+    temperature: float = 0.0,
+    paper: bool = False,
+    reuse_tree: str = "auto",
+    threads: int = 1,
+) -> AlphaZeroAgent:
     c = None if c_puct.strip().lower() == "auto" else float(c_puct)
     reuse = {"auto": None, "true": True, "false": False}[reuse_tree]
     return AlphaZeroAgent(checkpoint, simulations, c, device, temperature, paper, reuse, threads)
 
 
-register_agent(AgentEntry(
-    "alphazero", _make,
-    (
-        Param("checkpoint", str, "d4", "a checkpoint .pt path or a shipped name (d4, r2, r3, all)"),
-        Param("simulations", int, 100, "PUCT simulations per move; 0 = play the network's best legal move",
-              check=non_negative),
-        Param("c_puct", str, "auto", "exploration constant; auto = 1.5, or 1 with paper=true", check=_c_puct_ok),
-        Param("device", str, "auto", "auto (CUDA if present), cpu, cuda or cuda:N", check=_device_ok),
-        Param("temperature", float, 0.0, "0 = most visited move (ties random); >0 samples visits^(1/T)",
-              check=non_negative),
-        Param("paper", bool, False, "the paper's search: its selection rule, c_puct 1, illegal logits -100"),
-        Param("reuse_tree", str, "auto", "keep the searched subtree between moves; auto = true, but false with "
-              "paper=true (the original code searched a fresh tree every move)", choices=("auto", "true", "false")),
-        Param("threads", int, 1, "torch CPU threads for this process (0 = leave torch's setting); 1 avoids "
-              "oversubscribing cores when several tournament workers run", check=non_negative),
-    ),
-    "AlphaZero network with PUCT search (checkpoint from 'bttt train' or 'bttt import-keras')",
-))
+register_agent(
+    AgentEntry(
+        "alphazero",
+        _make,
+        (
+            Param("checkpoint", str, "d4", "a checkpoint .pt path or a shipped name (d4, r2, r3, all)"),
+            Param(
+                "simulations",
+                int,
+                100,
+                "PUCT simulations per move; 0 = play the network's best legal move",
+                check=non_negative,
+            ),
+            Param("c_puct", str, "auto", "exploration constant; auto = 1.5, or 1 with paper=true", check=_c_puct_ok),
+            Param("device", str, "auto", "auto (CUDA if present), cpu, cuda or cuda:N", check=_device_ok),
+            Param(
+                "temperature",
+                float,
+                0.0,
+                "0 = most visited move (ties random); >0 samples visits^(1/T)",
+                check=non_negative,
+            ),
+            Param("paper", bool, False, "the paper's search: its selection rule, c_puct 1, illegal logits -100"),
+            Param(
+                "reuse_tree",
+                str,
+                "auto",
+                "keep the searched subtree between moves; auto = true, but false with "
+                "paper=true (the original code searched a fresh tree every move)",
+                choices=("auto", "true", "false"),
+            ),
+            Param(
+                "threads",
+                int,
+                1,
+                "torch CPU threads for this process (0 = leave torch's setting); 1 avoids "
+                "oversubscribing cores when several tournament workers run",
+                check=non_negative,
+            ),
+        ),
+        "AlphaZero network with PUCT search (checkpoint from 'bttt train' or 'bttt import-keras')",
+    )
+)

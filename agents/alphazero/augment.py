@@ -41,8 +41,7 @@ def allowed_transforms(dist: BrickDistribution, mode: str = "auto") -> tuple[tup
         return tuple(flips for _ in dist.layouts)
     members = {tuple(sorted(layout)) for layout in dist.layouts}
     return tuple(
-        tuple(t for t in valid if symmetry.transform_cells(t, layout, rows, cols) in members)
-        for layout in dist.layouts
+        tuple(t for t in valid if symmetry.transform_cells(t, layout, rows, cols) in members) for layout in dist.layouts
     )
 
 
@@ -84,8 +83,9 @@ def apply_transforms(tids: np.ndarray, planes: np.ndarray, *vectors: np.ndarray)
     return tuple(out)
 
 
-def sample_transforms(layout_ids: np.ndarray, table: tuple[tuple[int, ...], ...],
-                      rng: np.random.Generator) -> np.ndarray:
+def sample_transforms(
+    layout_ids: np.ndarray, table: tuple[tuple[int, ...], ...], rng: np.random.Generator
+) -> np.ndarray:
     """A uniformly drawn allowed transform for each sample (``layout_ids`` index ``table``)."""
     counts = np.array([len(ts) for ts in table], dtype=np.int64)
     padded = np.zeros((len(table), 8), dtype=np.int64)

@@ -28,8 +28,17 @@ from bttt.errors import BtttError
 
 FORMAT = "bttt-alphazero"
 VERSION = 1
-REQUIRED_KEYS = ("format", "version", "net_config", "state_dict", "training_bricks", "training_cells",
-                 "train_config", "progress", "extra")
+REQUIRED_KEYS = (
+    "format",
+    "version",
+    "net_config",
+    "state_dict",
+    "training_bricks",
+    "training_cells",
+    "train_config",
+    "progress",
+    "extra",
+)
 _NUMPY_TAG = "__bttt_numpy__"
 
 
@@ -139,8 +148,7 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     version = payload.get("version")
     if not isinstance(version, int) or version > VERSION:
         raise CheckpointError(
-            f"{path} has checkpoint format version {version!r}; this bttt reads versions up to "
-            f"{VERSION}: upgrade bttt"
+            f"{path} has checkpoint format version {version!r}; this bttt reads versions up to {VERSION}: upgrade bttt"
         )
     missing = [k for k in REQUIRED_KEYS if k not in payload]
     if missing:
@@ -178,8 +186,9 @@ def _load_weights(net: PolicyValueNet, state_dict: dict, where: str) -> None:
         if unexpected:
             parts.append(f"unexpected weights {_few(unexpected)}")
         if wrong:
-            parts.append("wrong shapes " + _few(
-                [f"{k} {tuple(state_dict[k].shape)} vs {tuple(own[k].shape)}" for k in wrong]))
+            parts.append(
+                "wrong shapes " + _few([f"{k} {tuple(state_dict[k].shape)} vs {tuple(own[k].shape)}" for k in wrong])
+            )
         raise CheckpointError(
             f"{where}: the weights do not match its network configuration ({'; '.join(parts)}); "
             "the file was edited or written by an incompatible version"

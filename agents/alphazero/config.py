@@ -71,13 +71,27 @@ class TrainConfig:
         if self.backend not in ("local", "ray"):
             raise BtttError(f"--backend={self.backend!r}: choose local or ray")
         self.distribution()  # validates the spec
-        positive = ("iterations", "games_per_iteration", "parallel_games", "replay_capacity", "batch_size",
-                    "workers", "threads")
+        positive = (
+            "iterations",
+            "games_per_iteration",
+            "parallel_games",
+            "replay_capacity",
+            "batch_size",
+            "workers",
+            "threads",
+        )
         for name in positive:
             if getattr(self, name) < 1 and not (name == "iterations" and self.iterations == 0):
                 raise BtttError(f"--{name.replace('_', '-')}={getattr(self, name)}: must be at least 1")
-        for name in ("train_steps", "min_replay", "eval_every", "eval_games", "eval_novel", "temperature_moves",
-                     "eval_simulations"):
+        for name in (
+            "train_steps",
+            "min_replay",
+            "eval_every",
+            "eval_games",
+            "eval_novel",
+            "temperature_moves",
+            "eval_simulations",
+        ):
             if getattr(self, name) < 0:
                 raise BtttError(f"--{name.replace('_', '-')}={getattr(self, name)}: must be zero or more")
         if self.simulations < 1:
@@ -93,10 +107,15 @@ class TrainConfig:
 
     def search_config(self, simulations: int | None = None) -> SearchConfig:
         return SearchConfig(
-            simulations=self.simulations if simulations is None else simulations, c_puct=self.c_puct,
-            dirichlet_alpha=self.dirichlet_alpha, noise_fraction=self.noise_fraction,
-            paper_rule=self.paper_rule, reuse_tree=True, fpu_reduction=self.fpu_reduction,
-            fpu_mode=self.fpu_mode, fpu_value=self.fpu_value,
+            simulations=self.simulations if simulations is None else simulations,
+            c_puct=self.c_puct,
+            dirichlet_alpha=self.dirichlet_alpha,
+            noise_fraction=self.noise_fraction,
+            paper_rule=self.paper_rule,
+            reuse_tree=True,
+            fpu_reduction=self.fpu_reduction,
+            fpu_mode=self.fpu_mode,
+            fpu_value=self.fpu_value,
             win_check=self.win_check,
         )
 

@@ -49,12 +49,18 @@ def save_dataset(path: str | os.PathLike, arrays: dict[str, np.ndarray], bricks:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(
-        path, planes=arrays["planes"].astype(np.uint8), masks=arrays["masks"].astype(bool),
-        policy=arrays["policy"].astype(np.float32), value=arrays["value"].astype(np.float32),
+        path,
+        planes=arrays["planes"].astype(np.uint8),
+        masks=arrays["masks"].astype(bool),
+        policy=arrays["policy"].astype(np.float32),
+        value=arrays["value"].astype(np.float32),
         layout=arrays["layout"].astype(np.int16),
         layouts=np.array([layout_name(lay, rows, cols) for lay in dist.layouts]),
-        format=np.array(FORMAT), version=np.array(VERSION), bricks=np.array(bricks),
-        rows=np.array(rows), cols=np.array(cols),
+        format=np.array(FORMAT),
+        version=np.array(VERSION),
+        bricks=np.array(bricks),
+        rows=np.array(rows),
+        cols=np.array(cols),
     )
     return n
 
@@ -69,8 +75,13 @@ def export_dataset(checkpoint: str | os.PathLike, path: str | os.PathLike) -> in
         raise DatasetError(f"{checkpoint} holds no replay buffer; export from a run's checkpoint.pt")
     buf = ReplayBuffer.from_state_dict(ckpt.extra["replay"])
     cfg = ckpt.train_config or {}
-    return save_dataset(path, buf.contents(), ckpt.training_bricks or "none", int(cfg.get("rows", buf.rows)),
-                        int(cfg.get("cols", buf.cols)))
+    return save_dataset(
+        path,
+        buf.contents(),
+        ckpt.training_bricks or "none",
+        int(cfg.get("rows", buf.rows)),
+        int(cfg.get("cols", buf.cols)),
+    )
 
 
 def load_dataset(path: str | os.PathLike) -> dict[str, np.ndarray]:
@@ -109,13 +120,16 @@ def load_datasets(paths: list[str | os.PathLike]) -> dict[str, np.ndarray]:
     names: list[str] = []
     for path, d in zip(paths, parts, strict=True):
         if (int(d["rows"]), int(d["cols"])) != (int(first["rows"]), int(first["cols"])):
-            raise DatasetError(f"{path} is for a {int(d['rows'])}x{int(d['cols'])} board but {paths[0]} for "
-                               f"{int(first['rows'])}x{int(first['cols'])}: only datasets of one board size combine")
+            raise DatasetError(
+                f"{path} is for a {int(d['rows'])}x{int(d['cols'])} board but {paths[0]} for "
+                f"{int(first['rows'])}x{int(first['cols'])}: only datasets of one board size combine"
+            )
         names += [str(n) for n in d["layouts"] if str(n) not in names]
     index = {n: i for i, n in enumerate(names)}
     merged = {k: np.concatenate([d[k] for d in parts]) for k in ("planes", "masks", "policy", "value")}
-    merged["layout"] = np.concatenate([
-        np.array([index[str(n)] for n in d["layouts"]], np.int16)[d["layout"]] for d in parts])
+    merged["layout"] = np.concatenate(
+        [np.array([index[str(n)] for n in d["layouts"]], np.int16)[d["layout"]] for d in parts]
+    )
     same = all(str(d["bricks"]) == str(first["bricks"]) for d in parts)
     bricks = str(first["bricks"]) if same else ",".join(names)
     return {**first, **merged, "layouts": np.array(names), "bricks": np.array(bricks)}
@@ -128,8 +142,16 @@ def job_seed(seed: int, job: int) -> int:
     return int(np.random.SeedSequence([seed, job, 3]).generate_state(1, np.uint64)[0] >> np.uint64(2))
 
 
-def generate_dataset(checkpoint: str | os.PathLike, path: str | os.PathLike, games: int, seed: int = 0,
-                     workers: int = 1, chunk_games: int = 512, log=print, **overrides) -> int:
+def generate_dataset(
+    checkpoint: str | os.PathLike,
+    path: str | os.PathLike,
+    games: int,
+    seed: int = 0,
+    workers: int = 1,
+    chunk_games: int = 512,
+    log=print,
+    **overrides,
+) -> int:
     """Let a trained network play ``games`` self-play games and write their positions to ``path``.
 
     Search settings are the checkpoint's training configuration (its ``train_config``) with ``overrides``
@@ -157,12 +179,19 @@ def generate_dataset(checkpoint: str | os.PathLike, path: str | os.PathLike, gam
     path = Path(path)
     parts = path.with_name(path.name + ".parts")
     parts.mkdir(parents=True, exist_ok=True)
-    manifest = {"checkpoint": str(Path(checkpoint).resolve()), "games": games, "seed": seed,
-                "chunk_games": chunk_games, "config": cfg.to_dict()}
+    manifest = {
+        "checkpoint": str(Path(checkpoint).resolve()),
+        "games": games,
+        "seed": seed,
+        "chunk_games": chunk_games,
+        "config": cfg.to_dict(),
+    }
     manifest_file = parts / "manifest.json"
     if manifest_file.exists() and json.loads(manifest_file.read_text()) != manifest:
-        raise DatasetError(f"{parts} holds chunks of a different run (other checkpoint, games, seed or settings): "
-                           "rerun with the same arguments to resume it, or delete that folder to start over")
+        raise DatasetError(
+            f"{parts} holds chunks of a different run (other checkpoint, games, seed or settings): "
+            "rerun with the same arguments to resume it, or delete that folder to start over"
+        )
     manifest_file.write_text(json.dumps(manifest, indent=1))
     n_jobs = -(-games // JOB_GAMES)
     per_chunk = chunk_games // JOB_GAMES
@@ -174,17 +203,29 @@ def generate_dataset(checkpoint: str | os.PathLike, path: str | os.PathLike, gam
             chunk_files.append(part)
             if part.exists():
                 continue
-            jobs = [(ckpt.net_config.to_dict(), state, cfg.to_dict(), min(JOB_GAMES, games - j * JOB_GAMES),
-                     job_seed(seed, j), 1) for j in range(first, min(first + per_chunk, n_jobs))]
+            jobs = [
+                (
+                    ckpt.net_config.to_dict(),
+                    state,
+                    cfg.to_dict(),
+                    min(JOB_GAMES, games - j * JOB_GAMES),
+                    job_seed(seed, j),
+                    1,
+                )
+                for j in range(first, min(first + per_chunk, n_jobs))
+            ]
             t0 = time.perf_counter()
             results = pool.map(jobs) if pool is not None else [play_games_worker(job) for job in jobs]
             r = SelfPlayResult.merge(results)
             seconds = time.perf_counter() - t0
-            save_dataset(part.with_suffix(".tmp.npz"), {k: getattr(r, k) for k in ARRAYS}, cfg.bricks, cfg.rows,
-                         cfg.cols)
+            save_dataset(
+                part.with_suffix(".tmp.npz"), {k: getattr(r, k) for k in ARRAYS}, cfg.bricks, cfg.rows, cfg.cols
+            )
             os.replace(part.with_suffix(".tmp.npz"), part)
-            log(f"chunk {c}: {r.games} games, {r.positions} positions (P1 {r.p1_wins}, P2 {r.p2_wins}, "
-                f"draws {r.draws}), {r.positions / seconds:.0f} positions/s")
+            log(
+                f"chunk {c}: {r.games} games, {r.positions} positions (P1 {r.p1_wins}, P2 {r.p2_wins}, "
+                f"draws {r.draws}), {r.positions / seconds:.0f} positions/s"
+            )
     finally:
         if pool is not None:
             pool.close()

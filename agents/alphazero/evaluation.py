@@ -53,9 +53,18 @@ def eval_layouts(cfg: TrainConfig) -> list[EvalLayout]:
     return out
 
 
-def play_match(evaluate: Evaluate, search: SearchConfig, opponent: str, layouts: list[EvalLayout],
-               games_per_colour: int, rows: int, cols: int, win_length: int, seed: int,
-               colours: tuple[int, ...] = (1, 2)) -> list[dict]:
+def play_match(
+    evaluate: Evaluate,
+    search: SearchConfig,
+    opponent: str,
+    layouts: list[EvalLayout],
+    games_per_colour: int,
+    rows: int,
+    cols: int,
+    win_length: int,
+    seed: int,
+    colours: tuple[int, ...] = (1, 2),
+) -> list[dict]:
     """Play the network against ``opponent`` on every layout in each of ``colours``; one row per game."""
     base = Rules(rows, cols, win_length, None)
     games = []
@@ -73,10 +82,12 @@ def play_match(evaluate: Evaluate, search: SearchConfig, opponent: str, layouts:
         agent.reset()
     mcts = BatchedMCTS(search, len(games), base, seed=int(ss.generate_state(1)[0]))
     while True:
-        ours = [i for i, (_, colour, _) in enumerate(games)
-                if not states[i].is_terminal() and states[i].to_move == colour]
-        theirs = [i for i, (_, colour, _) in enumerate(games)
-                  if not states[i].is_terminal() and states[i].to_move != colour]
+        ours = [
+            i for i, (_, colour, _) in enumerate(games) if not states[i].is_terminal() and states[i].to_move == colour
+        ]
+        theirs = [
+            i for i, (_, colour, _) in enumerate(games) if not states[i].is_terminal() and states[i].to_move != colour
+        ]
         if not ours and not theirs:
             break
         if ours:
@@ -93,9 +104,17 @@ def play_match(evaluate: Evaluate, search: SearchConfig, opponent: str, layouts:
     for i, (li, colour, g) in enumerate(games):
         winner = states[i].winner
         score = 0.5 if winner == 0 else float(winner == colour)
-        rows_out.append({"opponent": opponent, "layout": layout_name(layouts[li].layout, rows, cols),
-                         "group": layouts[li].group, "colour": colour, "game": g, "score": score,
-                         "plies": states[i].move_number()})
+        rows_out.append(
+            {
+                "opponent": opponent,
+                "layout": layout_name(layouts[li].layout, rows, cols),
+                "group": layouts[li].group,
+                "colour": colour,
+                "game": g,
+                "score": score,
+                "plies": states[i].move_number(),
+            }
+        )
     return rows_out
 
 
@@ -107,9 +126,18 @@ def summarise(games: list[dict]) -> list[dict]:
         sel = [g for g in games if (g["opponent"], g["group"], g["colour"]) == (opp, group, colour)]
         wins = sum(g["score"] == 1.0 for g in sel)
         draws = sum(g["score"] == 0.5 for g in sel)
-        out.append({"opponent": opp, "group": group, "colour": colour, "games": len(sel), "wins": wins,
-                    "draws": draws, "losses": len(sel) - wins - draws,
-                    "score": round(float(np.mean([g["score"] for g in sel])), 4)})
+        out.append(
+            {
+                "opponent": opp,
+                "group": group,
+                "colour": colour,
+                "games": len(sel),
+                "wins": wins,
+                "draws": draws,
+                "losses": len(sel) - wins - draws,
+                "score": round(float(np.mean([g["score"] for g in sel])), 4),
+            }
+        )
     return out
 
 
@@ -121,6 +149,9 @@ def run_evaluation(evaluate: Evaluate, cfg: TrainConfig, seed: int) -> list[dict
     search = cfg.search_config(cfg.eval_simulations)
     games: list[dict] = []
     for k, opponent in enumerate(cfg.opponents()):
-        games.extend(play_match(evaluate, search, opponent, layouts, cfg.eval_games, cfg.rows, cfg.cols,
-                                cfg.win_length, seed + 7919 * k))
+        games.extend(
+            play_match(
+                evaluate, search, opponent, layouts, cfg.eval_games, cfg.rows, cfg.cols, cfg.win_length, seed + 7919 * k
+            )
+        )
     return summarise(games)

@@ -39,9 +39,7 @@ def resolve_device(name: str | torch.device = "auto") -> torch.device:
                 "PyTorch); use device=auto or device=cpu"
             )
         if device.index is not None and device.index >= torch.cuda.device_count():
-            raise DeviceError(
-                f"device {name!r}: only {torch.cuda.device_count()} CUDA device(s) present"
-            )
+            raise DeviceError(f"device {name!r}: only {torch.cuda.device_count()} CUDA device(s) present")
     elif device.type == "mps":
         if not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
             raise DeviceError(f"device {name!r} asked for but MPS is not available; use auto or cpu")
@@ -73,8 +71,9 @@ class Evaluator:
         illegal_logit: ``None`` for exact masking, ``-100.0`` for the paper's masking.
     """
 
-    def __init__(self, net: PolicyValueNet, device: str | torch.device = "auto",
-                 illegal_logit: float | None = None) -> None:
+    def __init__(
+        self, net: PolicyValueNet, device: str | torch.device = "auto", illegal_logit: float | None = None
+    ) -> None:
         self.device = resolve_device(device)
         self.net = net.to(self.device).eval()
         self.illegal_logit = illegal_logit
@@ -107,8 +106,10 @@ class Evaluator:
         priors = masked_priors(logits.float(), m, self.illegal_logit)
         self.calls += 1
         self.positions += n
-        return (priors.cpu().numpy().astype(np.float32, copy=False),
-                values.float().cpu().numpy().astype(np.float32, copy=False))
+        return (
+            priors.cpu().numpy().astype(np.float32, copy=False),
+            values.float().cpu().numpy().astype(np.float32, copy=False),
+        )
 
     def evaluate_states(self, states) -> tuple[np.ndarray, np.ndarray]:
         """Convenience: evaluate :class:`bttt.GameState` objects."""

@@ -45,8 +45,8 @@ PAPER_TRAINING_BRICKS = {
 class KerasModel:
     """The parts of a Keras HDF5 file the importer needs."""
 
-    layers: dict[str, dict]          # name -> layer entry of model_config (class_name, config, inbound)
-    order: list[str]                 # layer names in model_config order
+    layers: dict[str, dict]  # name -> layer entry of model_config (class_name, config, inbound)
+    order: list[str]  # layer names in model_config order
     weights: dict[str, dict[str, np.ndarray]]  # layer name -> {"kernel": ..., "gamma": ...}
     keras_version: str
 
@@ -168,9 +168,17 @@ def parse_architecture(model: KerasModel, source: str = "Keras model") -> tuple[
     p_flat = g.parent("policy_head", "Flatten")
     p_act = g.parent(p_flat, "LeakyReLU")
     p_conv, p_bn, _ = _conv_bn_act(g, p_act)
-    roles.update({"value_head.conv": v_conv, "value_head.bn": v_bn, "value_head.fc1": v_fc1,
-                  "value_head.fc2": "value_head", "policy_head.conv": p_conv, "policy_head.bn": p_bn,
-                  "policy_head.fc": "policy_head"})
+    roles.update(
+        {
+            "value_head.conv": v_conv,
+            "value_head.bn": v_bn,
+            "value_head.fc1": v_fc1,
+            "value_head.fc2": "value_head",
+            "policy_head.conv": p_conv,
+            "policy_head.bn": p_bn,
+            "policy_head.fc": "policy_head",
+        }
+    )
     trunk_out = model.layers[v_conv]["inbound"]
     if trunk_out != model.layers[p_conv]["inbound"] or len(trunk_out) != 1:
         raise g.fail("the two heads do not read the same trunk output")
@@ -210,42 +218,60 @@ def parse_architecture(model: KerasModel, source: str = "Keras model") -> tuple[
     blocks.reverse()
     roles.update({"stem.conv": stem_conv, "stem.bn": stem_bn})
     for i, (c1, b1, c2, b2) in enumerate(blocks):
-        roles.update({f"blocks.{i}.conv1": c1, f"blocks.{i}.bn1": b1, f"blocks.{i}.conv2": c2,
-                      f"blocks.{i}.bn2": b2})
+        roles.update({f"blocks.{i}.conv1": c1, f"blocks.{i}.bn1": b1, f"blocks.{i}.conv2": c2, f"blocks.{i}.bn2": b2})
 
     # hyper-parameters, checked to be uniform
     convs = [roles["stem.conv"]] + [roles[f"blocks.{i}.conv{j}"] for i in range(len(blocks)) for j in (1, 2)]
     conv_cfg = [model.layers[c]["config"] for c in convs]
-    for c in conv_cfg + [model.layers[v_conv]["config"], model.layers[p_conv]["config"]]:
-        if c.get("data_format") != "channels_first" or c.get("padding") != "same" or \
-                tuple(c.get("strides", (1, 1))) != (1, 1) or c.get("activation") != "linear":
+    for c in [*conv_cfg, model.layers[v_conv]["config"], model.layers[p_conv]["config"]]:
+        if (
+            c.get("data_format") != "channels_first"
+            or c.get("padding") != "same"
+            or tuple(c.get("strides", (1, 1))) != (1, 1)
+            or c.get("activation") != "linear"
+        ):
             raise g.fail(f"convolution {c['name']} is not a linear, stride-1, 'same', channels-first conv")
     filters = {c["filters"] for c in conv_cfg}
     kernels = {tuple(c["kernel_size"]) for c in conv_cfg}
     biases = {bool(c["use_bias"]) for c in conv_cfg} | {
-        bool(model.layers[h]["config"]["use_bias"]) for h in (v_conv, p_conv)}
+        bool(model.layers[h]["config"]["use_bias"]) for h in (v_conv, p_conv)
+    }
     if len(filters) != 1 or len(kernels) != 1 or len(biases) != 1:
         raise g.fail(f"trunk convolutions differ (filters {filters}, kernels {kernels}, bias {biases})")
     kh, kw = kernels.pop()
     if kh != kw:
         raise g.fail(f"non-square kernel {kh}x{kw}")
     dense_bias = {bool(model.layers[d]["config"]["use_bias"]) for d in (v_fc1, "value_head", "policy_head")}
-    slopes = {round(float(model.layers[n]["config"]["alpha"]), 6)
-              for n in model.order if model.layers[n]["class_name"] == "LeakyReLU"}
-    eps = {float(model.layers[n]["config"]["epsilon"])
-           for n in model.order if model.layers[n]["class_name"] == "BatchNormalization"}
+    slopes = {
+        round(float(model.layers[n]["config"]["alpha"]), 6)
+        for n in model.order
+        if model.layers[n]["class_name"] == "LeakyReLU"
+    }
+    eps = {
+        float(model.layers[n]["config"]["epsilon"])
+        for n in model.order
+        if model.layers[n]["class_name"] == "BatchNormalization"
+    }
     if len(dense_bias) != 1 or len(slopes) != 1 or len(eps) != 1:
         raise g.fail(f"mixed dense biases {dense_bias}, LeakyReLU slopes {slopes} or BN epsilons {eps}")
     if int(model.layers["policy_head"]["config"]["units"]) != rows * cols:
         raise g.fail("the policy head does not have one logit per cell")
     config = NetConfig(
-        rows=int(rows), cols=int(cols), in_planes=int(in_planes), channels=int(filters.pop()),
-        blocks=len(blocks), kernel=int(kh), activation="leaky_relu", leaky_slope=slopes.pop(),
-        tf_same_padding=True, conv_bias=biases.pop(),
+        rows=int(rows),
+        cols=int(cols),
+        in_planes=int(in_planes),
+        channels=int(filters.pop()),
+        blocks=len(blocks),
+        kernel=int(kh),
+        activation="leaky_relu",
+        leaky_slope=slopes.pop(),
+        tf_same_padding=True,
+        conv_bias=biases.pop(),
         value_filters=int(model.layers[v_conv]["config"]["filters"]),
         value_hidden=int(model.layers[v_fc1]["config"]["units"]),
         policy_filters=int(model.layers[p_conv]["config"]["filters"]),
-        bn_eps=eps.pop(), head_bias=dense_bias.pop(),
+        bn_eps=eps.pop(),
+        head_bias=dense_bias.pop(),
     )
     return config, roles
 
@@ -289,8 +315,7 @@ def training_cells_for(bricks: str, augment: str = "paper", rows: int = 7, cols:
     return tuple(sorted({c for t in PAPER_FLIPS for c in transform_cells(t, cells, rows, cols)}))
 
 
-def import_keras(path: str | os.PathLike, training_bricks: str | None = None,
-                 augment: str = "paper") -> Checkpoint:
+def import_keras(path: str | os.PathLike, training_bricks: str | None = None, augment: str = "paper") -> Checkpoint:
     """Read a Keras AlphaZero file and return a :class:`Checkpoint` of the equivalent network.
 
     ``training_bricks`` defaults to the paper's distribution for the paper's three

@@ -69,8 +69,17 @@ class NetConfig:
     def __post_init__(self) -> None:
         if self.block_channels is not None:
             object.__setattr__(self, "block_channels", tuple(int(c) for c in self.block_channels))
-        for name in ("rows", "cols", "in_planes", "channels", "kernel", "value_filters",
-                     "value_hidden", "policy_filters", "blocks"):
+        for name in (
+            "rows",
+            "cols",
+            "in_planes",
+            "channels",
+            "kernel",
+            "value_filters",
+            "value_hidden",
+            "policy_filters",
+            "blocks",
+        ):
             value = getattr(self, name)
             if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < (name != "blocks"):
                 limit = "zero or more" if name == "blocks" else "a positive integer"
@@ -131,8 +140,18 @@ class NetConfig:
 
 #: Tan & Motani's Keras architecture (see docs/alphazero-paper-networks.md).
 PAPER = NetConfig(
-    channels=75, blocks=5, kernel=4, activation="leaky_relu", leaky_slope=0.3, tf_same_padding=True,
-    conv_bias=False, value_filters=1, value_hidden=20, policy_filters=2, bn_eps=1e-3, head_bias=False,
+    channels=75,
+    blocks=5,
+    kernel=4,
+    activation="leaky_relu",
+    leaky_slope=0.3,
+    tf_same_padding=True,
+    conv_bias=False,
+    value_filters=1,
+    value_hidden=20,
+    policy_filters=2,
+    bn_eps=1e-3,
+    head_bias=False,
 )
 #: The fast default for training on a CPU: 32 filters, 3 residual blocks.
 SMALL = NetConfig(channels=32, blocks=3, kernel=3, value_hidden=32)
@@ -148,9 +167,7 @@ def preset(name: str) -> NetConfig:
     try:
         return PRESETS[name]
     except KeyError:
-        raise NetConfigError(
-            f"unknown network preset {name!r}; choose one of {', '.join(PRESETS)}"
-        ) from None
+        raise NetConfigError(f"unknown network preset {name!r}; choose one of {', '.join(PRESETS)}") from None
 
 
 def _activation(config: NetConfig) -> nn.Module:
@@ -247,9 +264,7 @@ class PolicyValueNet(nn.Module):
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
         c = self.config
         if x.dim() != 4 or tuple(x.shape[1:]) != (c.in_planes, c.rows, c.cols):
-            raise ValueError(
-                f"expected input planes (B, {c.in_planes}, {c.rows}, {c.cols}), got {tuple(x.shape)}"
-            )
+            raise ValueError(f"expected input planes (B, {c.in_planes}, {c.rows}, {c.cols}), got {tuple(x.shape)}")
         h = self.stem(x)
         for block in self.blocks:
             h = block(h)

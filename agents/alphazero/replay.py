@@ -35,14 +35,15 @@ class ReplayBuffer:
     def __len__(self) -> int:
         return self.size
 
-    def add(self, planes: np.ndarray, masks: np.ndarray, policy: np.ndarray, value: np.ndarray,
-            layout: np.ndarray) -> None:
+    def add(
+        self, planes: np.ndarray, masks: np.ndarray, policy: np.ndarray, value: np.ndarray, layout: np.ndarray
+    ) -> None:
         """Append a batch of positions (oldest entries are overwritten when full)."""
         n = len(value)
         if n == 0:
             return
         if n > self.capacity:  # only the newest fit
-            planes, masks, policy, value, layout = (a[-self.capacity:] for a in (planes, masks, policy, value, layout))
+            planes, masks, policy, value, layout = (a[-self.capacity :] for a in (planes, masks, policy, value, layout))
             n = self.capacity
         slots = (self.head + np.arange(n)) % self.capacity
         self.planes[slots] = planes
@@ -52,10 +53,11 @@ class ReplayBuffer:
         self.layout[slots] = layout
         self.head = int((self.head + n) % self.capacity)
         self.size = min(self.capacity, self.size + n)
-        self.total_added += int(len(value))
+        self.total_added += len(value)
 
-    def sample(self, batch: int, rng: np.random.Generator,
-               transforms: tuple[tuple[int, ...], ...] | None = None) -> tuple[np.ndarray, ...]:
+    def sample(
+        self, batch: int, rng: np.random.Generator, transforms: tuple[tuple[int, ...], ...] | None = None
+    ) -> tuple[np.ndarray, ...]:
         """A random batch (with replacement): planes float32, masks, policy, value.
 
         ``transforms[layout]`` lists the symmetry transforms allowed per layout; one is
@@ -74,13 +76,24 @@ class ReplayBuffer:
     def contents(self) -> dict[str, np.ndarray]:
         """The stored positions, oldest first."""
         order = (self.head - self.size + np.arange(self.size)) % self.capacity
-        return {"planes": self.planes[order], "masks": self.masks[order], "policy": self.policy[order],
-                "value": self.value[order], "layout": self.layout[order]}
+        return {
+            "planes": self.planes[order],
+            "masks": self.masks[order],
+            "policy": self.policy[order],
+            "value": self.value[order],
+            "layout": self.layout[order],
+        }
 
     def state_dict(self) -> dict:
-        return {"capacity": self.capacity, "rows": self.rows, "cols": self.cols, "head": self.head,
-                "size": self.size, "total_added": self.total_added,
-                **{k: getattr(self, k)[: self.size].copy() for k in ("planes", "masks", "policy", "value", "layout")}}
+        return {
+            "capacity": self.capacity,
+            "rows": self.rows,
+            "cols": self.cols,
+            "head": self.head,
+            "size": self.size,
+            "total_added": self.total_added,
+            **{k: getattr(self, k)[: self.size].copy() for k in ("planes", "masks", "policy", "value", "layout")},
+        }
 
     @classmethod
     def from_state_dict(cls, d: dict) -> ReplayBuffer:

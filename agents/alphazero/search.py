@@ -98,8 +98,14 @@ class BatchedMCTS:
             drives only the Dirichlet noise, since selection is deterministic.
     """
 
-    def __init__(self, config: SearchConfig, n_trees: int, rules_like: Rules | None = None,
-                 max_nodes: int | None = None, seed: int | Sequence[int] = 0) -> None:
+    def __init__(
+        self,
+        config: SearchConfig,
+        n_trees: int,
+        rules_like: Rules | None = None,
+        max_nodes: int | None = None,
+        seed: int | Sequence[int] = 0,
+    ) -> None:
         rules = rules_like if rules_like is not None else Rules()
         if n_trees < 1:
             raise BtttError(f"n_trees={n_trees}: need at least one tree")
@@ -197,20 +203,56 @@ class BatchedMCTS:
                 return
         self.bricks[t] = bricks
         self.full[t] = np.uint64(rules.full_mask)
-        core.init_root(t, self.meta, self.p1, self.p2, self.to_move, self.status, self.ready, self.first_child,
-                       self.n_children, self.parent, self.action, self.N, self.W, self.P,
-                       np.uint64(state.p1), np.uint64(state.p2), state.to_move, 0)
+        core.init_root(
+            t,
+            self.meta,
+            self.p1,
+            self.p2,
+            self.to_move,
+            self.status,
+            self.ready,
+            self.first_child,
+            self.n_children,
+            self.parent,
+            self.action,
+            self.N,
+            self.W,
+            self.P,
+            np.uint64(state.p1),
+            np.uint64(state.p2),
+            state.to_move,
+            0,
+        )
         self._valid[t] = True
 
     def _room_needed(self) -> int:
         return (self.config.simulations + 1) * self.n_cells
 
     def _compact(self, t: int) -> None:
-        core.compact(t, self.meta, self.p1, self.p2, self.to_move, self.status, self.ready, self.first_child,
-                     self.n_children, self.parent, self.action, self.N, self.W, self.P)
+        core.compact(
+            t,
+            self.meta,
+            self.p1,
+            self.p2,
+            self.to_move,
+            self.status,
+            self.ready,
+            self.first_child,
+            self.n_children,
+            self.parent,
+            self.action,
+            self.N,
+            self.W,
+            self.P,
+        )
 
-    def search(self, states: Sequence[GameState], evaluate: Evaluate, add_noise: bool = False,
-               trees: Sequence[int] | None = None) -> np.ndarray:
+    def search(
+        self,
+        states: Sequence[GameState],
+        evaluate: Evaluate,
+        add_noise: bool = False,
+        trees: Sequence[int] | None = None,
+    ) -> np.ndarray:
         """Search ``states`` (state ``i`` in tree ``trees[i]``, default tree ``i``) together.
 
         ``evaluate(planes, masks) -> (priors, values)`` as
@@ -251,18 +293,53 @@ class BatchedMCTS:
     def _noise(self, trees: Sequence[int]) -> None:
         cfg = self.config
         for t in trees:
-            core.add_root_noise(t, self.meta, self.first_child, self.n_children, self.P, self.rngs,
-                                cfg.dirichlet_alpha, cfg.noise_fraction)
+            core.add_root_noise(
+                t,
+                self.meta,
+                self.first_child,
+                self.n_children,
+                self.P,
+                self.rngs,
+                cfg.dirichlet_alpha,
+                cfg.noise_fraction,
+            )
 
     def _step(self, active: np.ndarray, targets: np.ndarray, evaluate: Evaluate) -> int:
         cfg = self.config
         win_masks, cell_ptr, cell_wins = self._win
         n = core.select_leaves(
-            active, targets, self.meta, self.p1, self.p2, self.to_move, self.status, self.ready,
-            self.first_child, self.n_children, self.parent, self.action, self.N, self.W, self.P,
-            self.bricks, self.full, cfg.c_puct, cfg.paper_rule, cfg.fpu_reduction, cfg.fpu_mode == "relative",
-            cfg.fpu_value, win_masks, cell_ptr, cell_wins, self.rows, self.cols, self._planes, self._masks, self._need,
-            cfg.uses_win_check, self.max_nodes,
+            active,
+            targets,
+            self.meta,
+            self.p1,
+            self.p2,
+            self.to_move,
+            self.status,
+            self.ready,
+            self.first_child,
+            self.n_children,
+            self.parent,
+            self.action,
+            self.N,
+            self.W,
+            self.P,
+            self.bricks,
+            self.full,
+            cfg.c_puct,
+            cfg.paper_rule,
+            cfg.fpu_reduction,
+            cfg.fpu_mode == "relative",
+            cfg.fpu_value,
+            win_masks,
+            cell_ptr,
+            cell_wins,
+            self.rows,
+            self.cols,
+            self._planes,
+            self._masks,
+            self._need,
+            cfg.uses_win_check,
+            self.max_nodes,
         )
         if n == 0:
             return 0
@@ -276,10 +353,30 @@ class BatchedMCTS:
             )
         self.network_calls += 1
         self.evaluated_leaves += n
-        core.expand_and_backup(n, self._need, priors, values, self.meta, self.p1, self.p2, self.to_move,
-                               self.first_child, self.n_children, self.parent, self.action, self.ready, self.N,
-                               self.W, self.P, self.full, self.max_nodes, cfg.uses_win_check,
-                               win_masks, cell_ptr, cell_wins)
+        core.expand_and_backup(
+            n,
+            self._need,
+            priors,
+            values,
+            self.meta,
+            self.p1,
+            self.p2,
+            self.to_move,
+            self.first_child,
+            self.n_children,
+            self.parent,
+            self.action,
+            self.ready,
+            self.N,
+            self.W,
+            self.P,
+            self.full,
+            self.max_nodes,
+            cfg.uses_win_check,
+            win_masks,
+            cell_ptr,
+            cell_wins,
+        )
         return n
 
 

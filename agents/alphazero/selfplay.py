@@ -47,8 +47,9 @@ class SelfPlayResult:
 
     @classmethod
     def merge(cls, parts: list[SelfPlayResult]) -> SelfPlayResult:
-        out = cls(*(np.concatenate([getattr(p, k) for p in parts])
-                    for k in ("planes", "masks", "policy", "value", "layout")))
+        out = cls(
+            *(np.concatenate([getattr(p, k) for p in parts]) for k in ("planes", "masks", "policy", "value", "layout"))
+        )
         for k in ("games", "p1_wins", "p2_wins", "draws", "plies", "network_calls"):
             setattr(out, k, sum(getattr(p, k) for p in parts))
         for k in ("search_s", "network_s", "total_s"):

@@ -53,15 +53,23 @@ def iteration_seed(seed: int, iteration: int, purpose: int) -> int:
 
 def _rng_state(rng: np.random.Generator) -> dict:
     s = rng.bit_generator.state  # 128-bit ints: stored as text
-    return {"bit_generator": s["bit_generator"], "state": str(s["state"]["state"]), "inc": str(s["state"]["inc"]),
-            "has_uint32": int(s["has_uint32"]), "uinteger": int(s["uinteger"])}
+    return {
+        "bit_generator": s["bit_generator"],
+        "state": str(s["state"]["state"]),
+        "inc": str(s["state"]["inc"]),
+        "has_uint32": int(s["has_uint32"]),
+        "uinteger": int(s["uinteger"]),
+    }
 
 
 def _restore_rng(d: dict) -> np.random.Generator:
     rng = np.random.default_rng()
-    rng.bit_generator.state = {"bit_generator": d["bit_generator"],
-                               "state": {"state": int(d["state"]), "inc": int(d["inc"])},
-                               "has_uint32": int(d["has_uint32"]), "uinteger": int(d["uinteger"])}
+    rng.bit_generator.state = {
+        "bit_generator": d["bit_generator"],
+        "state": {"state": int(d["state"]), "inc": int(d["inc"])},
+        "has_uint32": int(d["has_uint32"]),
+        "uinteger": int(d["uinteger"]),
+    }
     return rng
 
 
@@ -94,10 +102,29 @@ def check_resume_config(saved: dict, given: dict, path: Path) -> None:
     """Refuse to resume when the command line asks for a different run than the checkpoint holds."""
     # Settings a resumed run may change (the schedule and the machine); the checkpoint then records the new
     # values and the resume command in its provenance.
-    free = {"iterations", "workers", "backend", "address", "threads", "device", "eval_every", "eval_games", "eval_opponents", "eval_novel",
-            "eval_simulations", "train_steps", "lr", "games_per_iteration", "parallel_games", "temperature_moves"}
-    clash = [f"--{k.replace('_', '-')} {given[k]!r} (checkpoint: {saved.get(k)!r})"
-             for k in sorted(given) if k not in free and saved.get(k) != given[k]]
+    free = {
+        "iterations",
+        "workers",
+        "backend",
+        "address",
+        "threads",
+        "device",
+        "eval_every",
+        "eval_games",
+        "eval_opponents",
+        "eval_novel",
+        "eval_simulations",
+        "train_steps",
+        "lr",
+        "games_per_iteration",
+        "parallel_games",
+        "temperature_moves",
+    }
+    clash = [
+        f"--{k.replace('_', '-')} {given[k]!r} (checkpoint: {saved.get(k)!r})"
+        for k in sorted(given)
+        if k not in free and saved.get(k) != given[k]
+    ]
     if clash:
         raise CheckpointError(
             f"checkpoint {path} was trained with other settings: {'; '.join(clash)}. Resume without these "
@@ -119,8 +146,14 @@ def load_for_resume(path: Path) -> tuple[Checkpoint, TrainConfig]:
     return ckpt, cfg
 
 
-def train(cfg: TrainConfig, out: str | Path, resume: Checkpoint | None = None, show_progress: bool = True,
-          log: Callable[[str], None] = print, command: str | None = None) -> dict:
+def train(
+    cfg: TrainConfig,
+    out: str | Path,
+    resume: Checkpoint | None = None,
+    show_progress: bool = True,
+    log: Callable[[str], None] = print,
+    command: str | None = None,
+) -> dict:
     """Run (or continue) training until ``cfg.iterations``; returns the final progress counters."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -141,7 +174,11 @@ def train(cfg: TrainConfig, out: str | Path, resume: Checkpoint | None = None, s
         buffer = ReplayBuffer(cfg.replay_capacity, cfg.rows, cfg.cols)
         rng = np.random.default_rng(cfg.seed)
         progress = {"iteration": 0, "games": 0, "positions": 0, "steps": 0, "elapsed_s": 0.0}
-        provenance = {"command": command, "hardware": _hardware(device), "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        provenance = {
+            "command": command,
+            "hardware": _hardware(device),
+            "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
     else:
         net = resume.build_net(device)
         optimizer = _make_optimizer(cfg, net)
@@ -151,8 +188,9 @@ def train(cfg: TrainConfig, out: str | Path, resume: Checkpoint | None = None, s
         torch.set_rng_state(torch.as_tensor(resume.extra["torch_rng"], dtype=torch.uint8))
         progress = dict(resume.progress)
         provenance = dict(resume.extra.get("provenance", {}))
-        provenance.setdefault("resumed", []).append({"command": command, "at_iteration": progress["iteration"],
-                                                     "hardware": _hardware(device)})
+        provenance.setdefault("resumed", []).append(
+            {"command": command, "at_iteration": progress["iteration"], "hardware": _hardware(device)}
+        )
 
     workers = start_workers(cfg.backend, cfg.workers, cfg.address)
     writer = _tensorboard(out)
@@ -174,8 +212,11 @@ def train(cfg: TrainConfig, out: str | Path, resume: Checkpoint | None = None, s
             else:
                 state = {k: v.detach().cpu() for k, v in net.state_dict().items()}
                 shares = np.array_split(np.arange(cfg.games_per_iteration), cfg.workers)
-                jobs = [(net.config.to_dict(), state, cfg.to_dict(), len(s), sp_seed + w, 1)
-                        for w, s in enumerate(shares) if len(s)]
+                jobs = [
+                    (net.config.to_dict(), state, cfg.to_dict(), len(s), sp_seed + w, 1)
+                    for w, s in enumerate(shares)
+                    if len(s)
+                ]
                 result = SelfPlayResult.merge(workers.map(jobs))
             buffer.add(result.planes, result.masks, result.policy, result.value, result.layout)
             t_selfplay = time.perf_counter() - t_iter
@@ -208,14 +249,21 @@ def train(cfg: TrainConfig, out: str | Path, resume: Checkpoint | None = None, s
             progress["positions"] += result.positions
             mean = np.mean(losses, axis=0) if losses else (float("nan"),) * 3
             row = {
-                "iteration": it + 1, "games": progress["games"], "positions": progress["positions"],
-                "steps": progress["steps"], "selfplay_s": round(t_selfplay, 3), "train_s": round(t_train, 3),
+                "iteration": it + 1,
+                "games": progress["games"],
+                "positions": progress["positions"],
+                "steps": progress["steps"],
+                "selfplay_s": round(t_selfplay, 3),
+                "train_s": round(t_train, 3),
                 "positions_per_s": round(result.positions / max(t_selfplay, 1e-9), 1),
                 "search_share": round(1 - result.network_s / max(result.search_s, 1e-9), 3),
-                "loss": round(float(mean[0]), 5), "policy_loss": round(float(mean[1]), 5),
-                "value_loss": round(float(mean[2]), 5), "p1_win_rate": round(result.p1_wins / max(result.games, 1), 4),
+                "loss": round(float(mean[0]), 5),
+                "policy_loss": round(float(mean[1]), 5),
+                "value_loss": round(float(mean[2]), 5),
+                "p1_win_rate": round(result.p1_wins / max(result.games, 1), 4),
                 "draw_rate": round(result.draws / max(result.games, 1), 4),
-                "mean_plies": round(result.plies / max(result.games, 1), 2), "buffer": len(buffer),
+                "mean_plies": round(result.plies / max(result.games, 1), 2),
+                "buffer": len(buffer),
             }
 
             # ---- 4. periodic evaluation against fixed opponents (the generalization curve)
@@ -232,14 +280,27 @@ def train(cfg: TrainConfig, out: str | Path, resume: Checkpoint | None = None, s
             row["elapsed_s"] = progress["elapsed_s"]
 
             # ---- 5. checkpoint (atomic), then logs
-            extra = {"optimizer": optimizer.state_dict(), "replay": buffer.state_dict(), "rng": _rng_state(rng),
-                     "torch_rng": torch.get_rng_state().numpy(), "provenance": provenance}
-            ckpt = Checkpoint.from_net(net, training_bricks=cfg.bricks, training_cells=training_cells,
-                                       train_config=cfg.to_dict(), progress=dict(progress), extra=extra)
+            extra = {
+                "optimizer": optimizer.state_dict(),
+                "replay": buffer.state_dict(),
+                "rng": _rng_state(rng),
+                "torch_rng": torch.get_rng_state().numpy(),
+                "provenance": provenance,
+            }
+            ckpt = Checkpoint.from_net(
+                net,
+                training_bricks=cfg.bricks,
+                training_cells=training_cells,
+                train_config=cfg.to_dict(),
+                progress=dict(progress),
+                extra=extra,
+            )
             save_checkpoint(out / CHECKPOINT, ckpt)
             _append_csv(out / METRICS, [row])
-            _append_csv(out / EVAL, [{"iteration": r.pop("iteration"), "games_total": r.pop("games_total"), **r}
-                                     for r in eval_rows])
+            _append_csv(
+                out / EVAL,
+                [{"iteration": r.pop("iteration"), "games_total": r.pop("games_total"), **r} for r in eval_rows],
+            )
             if writer is not None:
                 for k in ("loss", "policy_loss", "value_loss", "p1_win_rate", "positions_per_s"):
                     writer.add_scalar(f"train/{k}", row[k], it + 1)
@@ -252,8 +313,10 @@ def train(cfg: TrainConfig, out: str | Path, resume: Checkpoint | None = None, s
                 bar.set_postfix(post)
                 bar.update(1)
             elif eval_rows:
-                log(f"iteration {it + 1}: " + ", ".join(
-                    f"{r['opponent']} {r['group']} p{r['colour']} {r['score']}" for r in eval_rows))
+                log(
+                    f"iteration {it + 1}: "
+                    + ", ".join(f"{r['opponent']} {r['group']} p{r['colour']} {r['score']}" for r in eval_rows)
+                )
     finally:
         if bar is not None:
             bar.close()
@@ -262,9 +325,14 @@ def train(cfg: TrainConfig, out: str | Path, resume: Checkpoint | None = None, s
         if writer is not None:
             writer.close()
 
-    final = Checkpoint.from_net(net, training_bricks=cfg.bricks, training_cells=training_cells,
-                                train_config=cfg.to_dict(), progress=dict(progress),
-                                extra={"provenance": provenance})
+    final = Checkpoint.from_net(
+        net,
+        training_bricks=cfg.bricks,
+        training_cells=training_cells,
+        train_config=cfg.to_dict(),
+        progress=dict(progress),
+        extra={"provenance": provenance},
+    )
     save_checkpoint(out / FINAL, final)
     return dict(progress)
 

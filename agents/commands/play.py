@@ -11,8 +11,11 @@ HELP = "play a game between two agents (e.g. --p1 human --p2 mcts:iterations=500
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--p1", default="human", help="player 1 (O, moves first): an agent spec (default human)")
     p.add_argument("--p2", default="mcts:preset=paper", help="player 2 (X): an agent spec (default mcts:preset=paper)")
-    p.add_argument("--brick", default="D4",
-                   help="brick layout: a cell (E5), several (D3+E5), a list to draw from (D3,D4), random or none")
+    p.add_argument(
+        "--brick",
+        default="D4",
+        help="brick layout: a cell (E5), several (D3+E5), a list to draw from (D3,D4), random or none",
+    )
     p.add_argument("--seed", type=int, default=None, help="seed for the brick draw and both agents")
     p.add_argument("--rows", type=int, default=7, help="board rows (3-7, default 7)")
     p.add_argument("--cols", type=int, default=7, help="board columns (3-7, default 7)")

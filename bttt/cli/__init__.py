@@ -65,10 +65,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bttt {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"\nbttt {args.command}: interrupted; finished work is saved, rerun the same command to resume.",
-              file=sys.stderr)
+        print(
+            f"\nbttt {args.command}: interrupted; finished work is saved, rerun the same command to resume.",
+            file=sys.stderr,
+        )
         return 130
-    except Exception as exc:  # noqa: BLE001 - last-resort message instead of a bare traceback
+    except Exception as exc:
         if os.environ.get("BTTT_DEBUG"):
             raise
         print(

@@ -68,8 +68,9 @@ def rebuild(cfg: NetConfig, pruned: PolicyValueNet) -> PolicyValueNet:
     return net
 
 
-def augment_split(arrays: dict[str, torch.Tensor], layout_ids: np.ndarray,
-                  table: tuple[tuple[int, ...], ...]) -> dict[str, torch.Tensor]:
+def augment_split(
+    arrays: dict[str, torch.Tensor], layout_ids: np.ndarray, table: tuple[tuple[int, ...], ...]
+) -> dict[str, torch.Tensor]:
     """Every position under each symmetry in ``table[layout]`` (the transforms that map its brick layout onto
     one of the dataset's, :func:`agents.alphazero.augment.allowed_transforms`): up to 8x the positions."""
     parts = []
@@ -85,14 +86,15 @@ def augment_split(arrays: dict[str, torch.Tensor], layout_ids: np.ndarray,
 
 
 @torch.no_grad()
-def teacher_targets(teacher: nn.Module, planes: torch.Tensor, masks: torch.Tensor,
-                    batch: int = 4096) -> tuple[torch.Tensor, torch.Tensor]:
+def teacher_targets(
+    teacher: nn.Module, planes: torch.Tensor, masks: torch.Tensor, batch: int = 4096
+) -> tuple[torch.Tensor, torch.Tensor]:
     """The unpruned network's own move distribution (softmax over legal moves) and value for each position."""
     teacher.eval()
     policies, values = [], []
     for i in range(0, len(planes), batch):
-        logits, v = teacher(planes[i:i + batch])
-        policies.append(F.softmax(logits.masked_fill(~masks[i:i + batch], -1e9), dim=1))
+        logits, v = teacher(planes[i : i + batch])
+        policies.append(F.softmax(logits.masked_fill(~masks[i : i + batch], -1e9), dim=1))
         values.append(v)
     return torch.cat(policies), torch.cat(values)
 
@@ -106,14 +108,24 @@ class PolicyValueTask:
     never augmented, so no symmetric copy of a training position is scored as held out).
     """
 
-    def __init__(self, data: dict, val_fraction: float, batch_size: int, epochs: int,
-                 value_weight: float, seed: int, max_positions: int = 0, teacher: nn.Module | None = None,
-                 distill: float = 0.0, augment: tuple[tuple[int, ...], ...] | None = None) -> None:
+    def __init__(
+        self,
+        data: dict,
+        val_fraction: float,
+        batch_size: int,
+        epochs: int,
+        value_weight: float,
+        seed: int,
+        max_positions: int = 0,
+        teacher: nn.Module | None = None,
+        distill: float = 0.0,
+        augment: tuple[tuple[int, ...], ...] | None = None,
+    ) -> None:
         n = len(data["value"])
         perm = np.random.default_rng(seed).permutation(n)
         if max_positions:
             perm = perm[:max_positions]
-        n_val = max(1, int(round(val_fraction * len(perm))))
+        n_val = max(1, round(val_fraction * len(perm)))
         val, tr = perm[:n_val], perm[n_val:]
         t = {k: torch.from_numpy(np.asarray(data[k])) for k in ("planes", "masks", "policy", "value")}
         t["planes"] = t["planes"].float()
@@ -136,7 +148,7 @@ class PolicyValueTask:
 
     def score_batches(self) -> list[torch.Tensor]:
         x = self.train_set["planes"]
-        return [x[i:i + 1024] for i in range(0, min(len(x), 8192), 1024)]
+        return [x[i : i + 1024] for i in range(0, min(len(x), 8192), 1024)]
 
     def losses(self, net: nn.Module, b: dict) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         logits, v = net(b["planes"])
@@ -157,7 +169,7 @@ class PolicyValueTask:
         for epoch in range(1, self.epochs + 1):
             perm = torch.randperm(n, generator=g)
             for i in range(0, n - self.batch_size + 1, self.batch_size):
-                idx = perm[i:i + self.batch_size]
+                idx = perm[i : i + self.batch_size]
                 p, v, _ = self.losses(net, {k: t[idx] for k, t in self.train_set.items()})
                 opt.zero_grad(set_to_none=True)
                 (p + self.value_weight * v).backward()

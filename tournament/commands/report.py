@@ -10,8 +10,11 @@ HELP = "rebuild a tournament's tables, CSV files, figures and Markdown page from
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", default="bttt-tournament.db", help="tournament database (default bttt-tournament.db)")
     p.add_argument("--out", default="bttt-report", help="output directory (default bttt-report/)")
-    p.add_argument("--train", metavar="CELLS",
-                   help="training cells for agents that declare none (default: the tournament's --train)")
+    p.add_argument(
+        "--train",
+        metavar="CELLS",
+        help="training cells for agents that declare none (default: the tournament's --train)",
+    )
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures (tables and CSV only)")
     p.add_argument("--quiet", action="store_true", help="do not print the summary tables")
 

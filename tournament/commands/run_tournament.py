@@ -21,26 +21,52 @@ Rerunning the same command resumes an interrupted tournament (only missing games
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.epilog = EPILOG
-    p.add_argument("agents", nargs="*", metavar="AGENT",
-                   help="agent specs (see 'bttt agents'); default: random minimax:preset=paper mcts:preset=paper "
-                        "mcts:iterations=20000,c=1.0,leaf=heuristic alphazero:checkpoint=d4 (with --train D4 for the "
-                        "controls), or the agents already in --db")
-    p.add_argument("--suite", help="brick layouts: a cell (D4), a list (D3,D4,E5), two-brick layouts (D3+E5), "
-                                   "'all' 49 cells (default) or 'orbits' one per symmetry orbit")
-    p.add_argument("--games", type=int, dest="games_per_colour", metavar="N",
-                   help="games per pairing, colour and layout (default 2)")
+    p.add_argument(
+        "agents",
+        nargs="*",
+        metavar="AGENT",
+        help="agent specs (see 'bttt agents'); default: random minimax:preset=paper mcts:preset=paper "
+        "mcts:iterations=20000,c=1.0,leaf=heuristic alphazero:checkpoint=d4 (with --train D4 for the "
+        "controls), or the agents already in --db",
+    )
+    p.add_argument(
+        "--suite",
+        help="brick layouts: a cell (D4), a list (D3,D4,E5), two-brick layouts (D3+E5), "
+        "'all' 49 cells (default) or 'orbits' one per symmetry orbit",
+    )
+    p.add_argument(
+        "--games",
+        type=int,
+        dest="games_per_colour",
+        metavar="N",
+        help="games per pairing, colour and layout (default 2)",
+    )
     p.add_argument("--seed", type=int, help="tournament seed; every game's seed derives from it (default 0)")
-    p.add_argument("--train", metavar="CELLS", help="training cells for agents that declare none, e.g. D4: "
-                                                    "every other layout is novel in the generalization report")
+    p.add_argument(
+        "--train",
+        metavar="CELLS",
+        help="training cells for agents that declare none, e.g. D4: "
+        "every other layout is novel in the generalization report",
+    )
     p.add_argument("--gauntlet", metavar="AGENT", help="play only this agent against each of the others")
-    p.add_argument("--move-time-limit", type=float, metavar="SECONDS",
-                   help="an agent that takes longer for one move loses the game (default: no limit)")
+    p.add_argument(
+        "--move-time-limit",
+        type=float,
+        metavar="SECONDS",
+        help="an agent that takes longer for one move loses the game (default: no limit)",
+    )
     p.add_argument("--workers", type=int, help="worker processes (default: the number of cores)")
-    p.add_argument("--backend", choices=("local", "ray"), default="local",
-                   help="local process pool (default) or a Ray cluster")
+    p.add_argument(
+        "--backend", choices=("local", "ray"), default="local", help="local process pool (default) or a Ray cluster"
+    )
     p.add_argument("--address", help="Ray cluster address (e.g. auto or ray://host:10001); default: a local Ray")
-    p.add_argument("--max-crashes", type=int, default=2, metavar="N",
-                   help="times a game may kill its worker before it is recorded as a crash (default 2)")
+    p.add_argument(
+        "--max-crashes",
+        type=int,
+        default=2,
+        metavar="N",
+        help="times a game may kill its worker before it is recorded as a crash (default 2)",
+    )
     p.add_argument("--db", default="bttt-tournament.db", help="SQLite database (default bttt-tournament.db)")
     p.add_argument("--overwrite", action="store_true", help="delete --db first and start a new tournament")
     p.add_argument("--out", default="bttt-report", help="report directory (default bttt-report/)")
@@ -60,16 +86,30 @@ def run(args: argparse.Namespace) -> int:
     if args.move_time_limit is not None and args.move_time_limit <= 0:
         raise BtttError("--move-time-limit must be positive (seconds)")
     spec = TournamentSpec(
-        agents=list(args.agents), suite=args.suite, games_per_colour=args.games_per_colour, seed=args.seed,
-        train=args.train, gauntlet=args.gauntlet, move_time_limit=args.move_time_limit,
+        agents=list(args.agents),
+        suite=args.suite,
+        games_per_colour=args.games_per_colour,
+        seed=args.seed,
+        train=args.train,
+        gauntlet=args.gauntlet,
+        move_time_limit=args.move_time_limit,
     )
     summary = run_tournament(
-        spec, db=args.db, workers=args.workers, backend=args.backend, address=args.address,
-        progress=not args.no_progress, max_crashes=args.max_crashes, overwrite=args.overwrite,
+        spec,
+        db=args.db,
+        workers=args.workers,
+        backend=args.backend,
+        address=args.address,
+        progress=not args.no_progress,
+        max_crashes=args.max_crashes,
+        overwrite=args.overwrite,
         command=shlex.join(["bttt", *sys.argv[1:]]),
     )
-    print(f"{summary.played} games played in {summary.wall_time:.1f} s ({summary.already_done} were already in "
-          f"{summary.db}; {summary.faults} faults).", file=sys.stderr)
+    print(
+        f"{summary.played} games played in {summary.wall_time:.1f} s ({summary.already_done} were already in "
+        f"{summary.db}; {summary.faults} faults).",
+        file=sys.stderr,
+    )
     if args.no_report:
         return 0
     from tournament.report import build_report, write_report

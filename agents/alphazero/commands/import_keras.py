@@ -11,12 +11,19 @@ HELP = "convert a Keras AlphaZero network (.h5, Tan & Motani's format) into a bt
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="the Keras HDF5 file, e.g. alphazero_baseline.h5")
     p.add_argument("--out", help="checkpoint to write (default: FILE with a .pt suffix)")
-    p.add_argument("--bricks", default=None,
-                   help="brick distribution it was trained on (e.g. D4, D3,D4); default: known for the "
-                        "paper's alphazero_baseline/r2/r3 files")
-    p.add_argument("--augment", choices=("paper", "none"), default="paper",
-                   help="augmentation used in training: paper (up/down and left/right flips, which add the "
-                        "mirror images of off-centre bricks to the training cells) or none (default paper)")
+    p.add_argument(
+        "--bricks",
+        default=None,
+        help="brick distribution it was trained on (e.g. D4, D3,D4); default: known for the "
+        "paper's alphazero_baseline/r2/r3 files",
+    )
+    p.add_argument(
+        "--augment",
+        choices=("paper", "none"),
+        default="paper",
+        help="augmentation used in training: paper (up/down and left/right flips, which add the "
+        "mirror images of off-centre bricks to the training cells) or none (default paper)",
+    )
     p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
 
 
@@ -49,11 +56,15 @@ def run(args: argparse.Namespace) -> int:
     logits = logits[0].masked_fill(~torch.from_numpy(state.legal_mask()), float("-inf"))
     cells = ", ".join(rules.name(c) for c in ckpt.training_cells)
     print(f"wrote {out}")
-    print(f"  network: {config.channels} filters, {config.kernel}x{config.kernel} kernels, "
-          f"{config.blocks} residual blocks ({net.parameter_count():,} parameters)")
-    print(f"  trained on bricks {ckpt.training_bricks}; training cells (with {args.augment} augmentation): "
-          f"{cells}")
-    print(f"  empty board, brick {layout_name(layout, config.rows, config.cols)}: value {float(value[0]):+.3f} for the side to move, "
-          f"highest-logit move {rules.name(int(logits.argmax()))}")
+    print(
+        f"  network: {config.channels} filters, {config.kernel}x{config.kernel} kernels, "
+        f"{config.blocks} residual blocks ({net.parameter_count():,} parameters)"
+    )
+    print(f"  trained on bricks {ckpt.training_bricks}; training cells (with {args.augment} augmentation): {cells}")
+    print(
+        f"  empty board, brick {layout_name(layout, config.rows, config.cols)}: "
+        f"value {float(value[0]):+.3f} for the side to move, "
+        f"highest-logit move {rules.name(int(logits.argmax()))}"
+    )
     print(f"  play it: bttt play --p1 human --p2 'alphazero:checkpoint={out},simulations=100,paper=true'")
     return 0

@@ -19,8 +19,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--games", type=int, default=2048, help="self-play games (default 2048)")
     p.add_argument("--bricks", help="brick distribution (default: the checkpoint's training bricks)")
     p.add_argument("--simulations", type=int, help="PUCT simulations per move (default: as trained)")
-    p.add_argument("--temperature-moves", type=int,
-                   help="plies sampled from the visit counts before playing the most visited move (default: as trained)")
+    p.add_argument(
+        "--temperature-moves",
+        type=int,
+        help="plies sampled from the visit counts before playing the most visited move (default: as trained)",
+    )
     p.add_argument("--parallel-games", type=int, help="games searched together per job (default: as trained)")
     p.add_argument("--workers", type=int, default=1, help="worker processes (the games do not depend on it)")
     p.add_argument("--seed", type=int, default=0)
@@ -31,8 +34,16 @@ def run(args: argparse.Namespace) -> int:
     from agents.alphazero.dataset import generate_dataset
 
     t0 = time.perf_counter()
-    n = generate_dataset(resolve_checkpoint(args.checkpoint), args.out, args.games, seed=args.seed,
-                         workers=max(1, args.workers), bricks=args.bricks, simulations=args.simulations,
-                         temperature_moves=args.temperature_moves, parallel_games=args.parallel_games)
+    n = generate_dataset(
+        resolve_checkpoint(args.checkpoint),
+        args.out,
+        args.games,
+        seed=args.seed,
+        workers=max(1, args.workers),
+        bricks=args.bricks,
+        simulations=args.simulations,
+        temperature_moves=args.temperature_moves,
+        parallel_games=args.parallel_games,
+    )
     print(f"wrote {n} positions from {args.games} games to {args.out} in {time.perf_counter() - t0:.0f} s")
     return 0

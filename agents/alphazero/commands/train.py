@@ -21,7 +21,7 @@ HELP = "train an AlphaZero network by batched self-play (resumable; exports data
 _HELPS = {
     "bricks": "training brick distribution: D4, 'D3,D4' (one per game), 'C3,D3,D4', random, D3+E5 (default D4)",
     "augment": "symmetry augmentation: auto (only transforms keeping the layout in the distribution), paper "
-               "(the paper's 4 flips), none (default auto)",
+    "(the paper's 4 flips), none (default auto)",
     "net": "network preset: small, tiny, medium, paper (default small)",
     "simulations": "PUCT simulations per self-play move (default 48)",
     "parallel_games": "games searched together per worker, sharing each network batch (default 64)",
@@ -32,20 +32,29 @@ _HELPS = {
     "eval_novel": "novel brick cells (unseen symmetry orbits) to evaluate on",
     "device": "auto (CUDA if present), cpu or cuda",
     "workers": "self-play jobs per iteration, each a worker process (or Ray task) with a CPU copy of the weights "
-               "(default 1)",
+    "(default 1)",
     "backend": "where self-play jobs run: local processes (default) or ray, like 'bttt tournament --backend ray'",
     "address": "Ray cluster address for --backend ray, e.g. auto (default: start a local Ray instance)",
 }
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", help="run folder for checkpoint.pt, final.pt, metrics.csv, eval.csv "
-                                 "(default runs/az-<bricks>; with --resume, the checkpoint's folder)")
-    p.add_argument("--resume", metavar="CHECKPOINT",
-                   help="continue the run saved in CHECKPOINT (a checkpoint.pt or its run folder)")
-    p.add_argument("--export-dataset", metavar="FILE.npz",
-                   help="after training, write the replay buffer's positions (planes, masks, search policies, "
-                        "outcomes) to FILE.npz for 'bttt prune'")
+    p.add_argument(
+        "--out",
+        help="run folder for checkpoint.pt, final.pt, metrics.csv, eval.csv "
+        "(default runs/az-<bricks>; with --resume, the checkpoint's folder)",
+    )
+    p.add_argument(
+        "--resume",
+        metavar="CHECKPOINT",
+        help="continue the run saved in CHECKPOINT (a checkpoint.pt or its run folder)",
+    )
+    p.add_argument(
+        "--export-dataset",
+        metavar="FILE.npz",
+        help="after training, write the replay buffer's positions (planes, masks, search policies, "
+        "outcomes) to FILE.npz for 'bttt prune'",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar (log evaluation lines instead)")
     group = p.add_argument_group("training configuration (TrainConfig)")
     for f in fields(TrainConfig):
@@ -92,20 +101,23 @@ def run(args: argparse.Namespace) -> int:
         out = Path(args.out) if args.out else Path("runs") / f"az-{_slug(cfg.bricks)}"
         if (out / CHECKPOINT).exists():
             raise CheckpointError(
-                f"{out / CHECKPOINT} already exists: pass --resume {out} to continue that run, or choose "
-                "another --out"
+                f"{out / CHECKPOINT} already exists: pass --resume {out} to continue that run, or choose another --out"
             )
     if resume is not None and resume.progress.get("iteration", 0) > cfg.iterations:
         raise BtttError(
             f"the run in {out} already finished {resume.progress.get('iteration')} iterations, more than "
             f"--iterations {cfg.iterations}; raise --iterations to train further (equal: just rewrite final.pt)"
         )
-    print(f"training on bricks {cfg.bricks} ({cfg.net} network, {cfg.simulations} simulations, "
-          f"{cfg.games_per_iteration} games/iteration) -> {out}")
+    print(
+        f"training on bricks {cfg.bricks} ({cfg.net} network, {cfg.simulations} simulations, "
+        f"{cfg.games_per_iteration} games/iteration) -> {out}"
+    )
     progress = train(cfg, out, resume=resume, show_progress=not args.no_progress, command=command)
-    print(f"done: {progress['iteration']} iterations, {progress['games']} games, {progress['positions']} "
-          f"positions, {progress['steps']} steps, {progress['elapsed_s']:.0f} s; checkpoint {out / CHECKPOINT}, "
-          f"playable network {out / 'final.pt'}")
+    print(
+        f"done: {progress['iteration']} iterations, {progress['games']} games, {progress['positions']} "
+        f"positions, {progress['steps']} steps, {progress['elapsed_s']:.0f} s; checkpoint {out / CHECKPOINT}, "
+        f"playable network {out / 'final.pt'}"
+    )
     if args.export_dataset:
         n = export_dataset(out / CHECKPOINT, args.export_dataset)
         print(f"exported {n} positions to {args.export_dataset}")
