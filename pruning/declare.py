@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from pruning.groups import _NORMS, Point, PruningGraphError, UnitGroup, _walk
+from pruning.groups import NORM_TYPES, Point, PruningGraphError, UnitGroup, trace_units
 
 __all__ = ["declare_units"]
 
@@ -36,7 +36,7 @@ def declare_units(
                 raise PruningGraphError(f"no submodule named {n!r} in {type(model).__name__}")
     if example_input is not None:
         try:
-            groups, frozen = _walk(model, example_input)
+            groups, frozen = trace_units(model, example_input)
         except PruningGraphError:
             groups = None
         if groups is not None:
@@ -86,7 +86,7 @@ def _declare_sequential(model: nn.Module, pairs, example_input) -> list[UnitGrou
             raise PruningGraphError(f"{layer!r} is not a Conv2d or Linear layer")
         size = mod.out_channels if isinstance(mod, nn.Conv2d) else mod.out_features
         i, j = order.index(layer), order.index(act)
-        norms = [n for n in order[i + 1 : j] if isinstance(modules[n], _NORMS)]
+        norms = [n for n in order[i + 1 : j] if isinstance(modules[n], NORM_TYPES)]
         nxt = next((n for n in order[j + 1 :] if isinstance(modules[n], (nn.Conv2d, nn.Linear))), None)
         if nxt is None:
             raise PruningGraphError(f"no Conv2d/Linear consumes {layer!r}; it is an output layer")

@@ -7,6 +7,12 @@ removes the lowest-scoring fraction (masks or physical removal) and resets the w
 (``rewind``: ``init`` = the paper's default, ``early`` = the weights after ``rewind_epoch``
 epochs of cycle 0, ``reinit`` = fresh random weights, ``continue`` = keep training).
 
+``granularity="units"`` (default) removes hidden units (Linear features, Conv filters) by masks or
+physical removal; ``granularity="weights"`` removes individual weights by masks (unstructured,
+iterative magnitude pruning by default), selected globally or per layer (``scope``), with the same
+rewinds, stops, checkpoints and resume. Criteria are strings or :class:`pruning.criteria.Criterion`
+objects.
+
 The user supplies ``train_fn(model, info)`` (it builds its own optimizer over
 ``model.parameters()`` each cycle, so physical removal just works, and should get its learning
 rate from ``info.scheduler(optimizer, total_steps)``) and ``eval_fn(model) -> dict``.
@@ -19,103 +25,32 @@ import copy
 import dataclasses
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 from torch import nn
 
 from pruning.checkpoint_io import atomic_save, load
+from pruning.config import CycleInfo, PruneConfig, PruneResult, PruningRunError
+from pruning.criteria import Criterion, criterion_name, resolve_criterion
 from pruning.groups import UnitGroup
-from pruning.masks import Alive, Masker, count_alive, full_alive
+from pruning.masks import Masker, count_alive, full_alive
 from pruning.metrics import count_macs, count_params, cpu_latency_ms
 from pruning.schedules import Schedule
 from pruning.scores import score_units
 from pruning.selection import select_removal
 from pruning.surgery import shrink
+from pruning.weights import (
+    WeightMasker,
+    WeightMasks,
+    count_kept,
+    full_masks,
+    prunable_weights,
+    select_weights,
+    weight_sparsity,
+)
 
-REWINDS = ("init", "early", "reinit", "continue")
-APPLY = ("mask", "shrink")
 FORMAT = "bttt-pruning-run/1"
-
-
-class PruningRunError(RuntimeError):
-    """A pruning run that cannot start or resume (wrong checkpoint folder, missing snapshot)."""
-
-
-@dataclass(frozen=True)
-class PruneConfig:
-    """What to prune, how much per cycle, and when to stop."""
-
-    criterion: str = "dropnet"
-    fraction: float = 0.2
-    mode: str = "minimum"
-    min_units: int = 1
-    apply: str = "mask"
-    rewind: str = "init"
-    rewind_epoch: int = 1
-    cycles: int = 10
-    target_units: float | None = None
-    target_params: float | None = None
-    target_macs: float | None = None
-    target_groups: tuple[tuple[str, float], ...] | None = None  # never pruned below ceil(t*size)
-    metric: str | None = None
-    metric_tolerance: float | None = None
-    higher_is_better: bool = True
-    sparsity_measure: str = "params"
-    seed: int = 0
-    latency: bool = True
-    score_batches: int | None = None
-
-    def __post_init__(self) -> None:
-        if self.apply not in APPLY:
-            raise ValueError(f"apply must be one of {APPLY}, got {self.apply!r}")
-        if self.rewind not in REWINDS:
-            raise ValueError(f"rewind must be one of {REWINDS}, got {self.rewind!r}")
-        if (self.metric is None) != (self.metric_tolerance is None):
-            raise ValueError("metric and metric_tolerance go together")
-        if self.sparsity_measure not in ("params", "units"):
-            raise ValueError("sparsity_measure must be 'params' or 'units'")
-
-
-@dataclass
-class CycleInfo:
-    """Handed to ``train_fn`` each cycle."""
-
-    cycle: int
-    sparsity_history: list[float]
-    schedule: Schedule | None
-    _on_epoch: Callable[[nn.Module, int], None] = field(repr=False, default=lambda m, e: None)
-
-    @property
-    def sparsity(self) -> float:
-        return self.sparsity_history[-1]
-
-    @property
-    def max_lr(self) -> float | None:
-        return None if self.schedule is None else self.schedule.peak(self.cycle, self.sparsity_history)
-
-    def scheduler(self, optimizer: torch.optim.Optimizer, total_steps: int):
-        """This cycle's LR scheduler (step it once per optimisation step)."""
-        if self.schedule is None:
-            raise ValueError("no Schedule was given to the pruner")
-        return self.schedule.build(optimizer, total_steps, self.cycle, self.sparsity_history)
-
-    def epoch_end(self, model: nn.Module, epoch: int) -> None:
-        """Call after each epoch (1-based) so rewind='early' can snapshot cycle 0's weights."""
-        self._on_epoch(model, epoch)
-
-
-@dataclass
-class PruneResult:
-    """The pruned model (with ``apply="mask"`` it is full size and still carries the mask hooks;
-    with ``"shrink"`` it is physically smaller), its groups, kept units and the report rows."""
-
-    model: nn.Module
-    groups: list[UnitGroup]
-    alive: Alive
-    rows: list[dict]
-    stop_reason: str
 
 
 class IterativePruner:
@@ -124,19 +59,20 @@ class IterativePruner:
     def __init__(
         self,
         model: nn.Module,
-        groups: Sequence[UnitGroup],
+        groups: Sequence[UnitGroup] | None,
         train_fn: Callable[[nn.Module, CycleInfo], None],
         eval_fn: Callable[[nn.Module], dict],
         score_loader: Iterable | None,
         example_input: torch.Tensor,
-        config: PruneConfig = PruneConfig(),
+        config: PruneConfig | None = None,
         schedule: Schedule | None = None,
         checkpoint_dir: str | Path | None = None,
         tags: dict | None = None,
         log: Callable[[str], None] | None = None,
     ) -> None:
+        config = config if config is not None else PruneConfig()
         self.config = config
-        self.groups = list(groups)
+        self.groups = list(groups or [])
         self.train_fn, self.eval_fn = train_fn, eval_fn
         self.score_loader = score_loader
         self.example = example_input[:1]
@@ -148,10 +84,21 @@ class IterativePruner:
         for n, _ in config.target_groups or ():
             if n not in names:
                 raise ValueError(f"target group {n!r} is not one of {sorted(names)}")
+        self.criterion = resolve_criterion(config.criterion, config.granularity)
+        self.weights_mode = config.granularity == "weights"
+        if self.weights_mode:
+            self.groups = []
         self.initial = copy.deepcopy(model)  # full-size weights at the start
         self.early: dict | None = None
         self.model = model
         self.masker: Masker | None = None
+        self.wmasker: WeightMasker | None = None
+        wmods = list(config.weight_modules) if config.weight_modules is not None else None
+        self.weight_shapes = (
+            {k: tuple(w.shape) for k, w in prunable_weights(model, wmods).items()} if self.weights_mode else {}
+        )
+        self.wmasks: WeightMasks = full_masks({k: torch.empty(v) for k, v in self.weight_shapes.items()})
+        self.total_weights = sum(m.numel() for m in self.wmasks.values())
         self.cur_groups = list(self.groups)
         self.alive = full_alive(self.groups)
         self.total_units = count_alive(self.alive)
@@ -162,7 +109,7 @@ class IterativePruner:
 
     # ---------------------------------------------------------------- model state
     def _physical(self) -> nn.Module:
-        if self.config.apply == "shrink":
+        if self.config.apply == "shrink" or self.weights_mode:
             return self.model
         if self.masker is not None:  # copy without the mask hooks, then put them back
             self.masker.remove()
@@ -174,6 +121,13 @@ class IterativePruner:
 
     def _install(self, weights: nn.Module | None) -> None:
         """Make ``self.model`` the pruned version of ``weights`` (full size) or of itself."""
+        if self.weights_mode:
+            if weights is not None:
+                self.model.load_state_dict(weights.state_dict())
+            if self.wmasker is None:
+                self.wmasker = WeightMasker(self.model, self.wmasks)
+            self.wmasker.update(self.wmasks)
+            return
         if self.config.apply == "mask":
             if weights is not None:
                 self.model.load_state_dict(weights.state_dict())
@@ -224,9 +178,11 @@ class IterativePruner:
                 "cycle": cycle,
                 "phase": phase,
                 "done": done,
-                "config": dataclasses.asdict(self.config),
+                "config": self._config_dict(),
                 "groups": [g.to_dict() for g in self.groups],
+                "weight_shapes": {k: list(v) for k, v in self.weight_shapes.items()},
                 "alive": self.alive,
+                "weight_masks": self.wmasks,
                 "rows": self.rows,
                 "history": self.history,
                 "model": self.model.state_dict(),
@@ -252,7 +208,10 @@ class IterativePruner:
             raise PruningRunError(f"{self.dir / 'state.pt'} is not a pruning run checkpoint")
         if [g.to_dict() for g in self.groups] != st["groups"]:
             raise PruningRunError(f"{self.dir} was written for different unit groups; use a new folder")
+        if {k: list(v) for k, v in self.weight_shapes.items()} != st.get("weight_shapes", {}):
+            raise PruningRunError(f"{self.dir} was written for different prunable weights; use a new folder")
         self.alive = {k: v.clone() for k, v in st["alive"].items()}
+        self.wmasks = {k: v.clone() for k, v in st.get("weight_masks", self.wmasks).items()}
         self.rows, self.history = list(st["rows"]), list(st["history"])
         self.early, self.best = st["early"], st["best"]
         self._cur_alive_orig = {k: torch.arange(v.numel()) for k, v in self.alive.items()}
@@ -270,7 +229,7 @@ class IterativePruner:
             **self.tags,
             "cycle": cycle,
             "units": units,
-            "units_frac": units / self.total_units,
+            "units_frac": units / self.total_units if self.total_units else 1.0,
             "params": params,
             "params_frac": params / self.base["params"],
             "macs": macs,
@@ -279,6 +238,11 @@ class IterativePruner:
             "max_lr": max_lr,
             **{f"n:{k}": int(v.sum()) for k, v in self.alive.items()},
         }
+        if self.weights_mode:
+            kept = count_kept(self.wmasks)
+            row["weights"] = kept
+            row["weights_frac"] = kept / self.total_weights
+            row["nonzero_params"] = params - (self.total_weights - kept)
         if self.config.latency:
             row["latency_b1_ms"] = cpu_latency_ms(phys, self.example, 1)
             row["latency_b64_ms"] = cpu_latency_ms(phys, self.example, 64)
@@ -286,6 +250,8 @@ class IterativePruner:
         return row
 
     def _sparsity(self) -> float:
+        if self.weights_mode:
+            return weight_sparsity(self.wmasks)
         if self.config.sparsity_measure == "units":
             return 1.0 - count_alive(self.alive) / self.total_units
         return 1.0 - count_params(self._physical()) / self.base["params"]
@@ -303,6 +269,7 @@ class IterativePruner:
                 return f"{c.metric} fell below {c.metric_tolerance} of the unpruned model's"
             self.best = {
                 "alive": {k: v.clone() for k, v in self.alive.items()},
+                "weight_masks": {k: v.clone() for k, v in self.wmasks.items()},
                 "model": copy.deepcopy(self.model.state_dict()),
                 "cycle": cycle,
             }
@@ -312,13 +279,16 @@ class IterativePruner:
             ("units_frac", c.target_units),
             ("params_frac", c.target_params),
             ("macs_frac", c.target_macs),
+            ("weights_frac", c.target_weights),
         ):
             if target is not None and row[key] <= target:
                 return f"{key} reached {row[key]:.3f} <= {target}"
         if cycle >= c.cycles:
             return f"ran {c.cycles} pruning cycles"
-        if all(int(a.sum()) <= c.min_units for a in self.alive.values()):
+        if not self.weights_mode and all(int(a.sum()) <= c.min_units for a in self.alive.values()):
             return "every group is at its minimum size"
+        if self.weights_mode and all(int(m.sum()) <= 1 for m in self.wmasks.values()):
+            return "every layer is at its minimum size"
         return ""
 
     # ---------------------------------------------------------------- main loop
@@ -331,8 +301,17 @@ class IterativePruner:
             if phase in ("start", "pruned"):
                 if len(self.history) <= cycle:
                     self.history.append(self._sparsity())
-                info = CycleInfo(cycle, list(self.history), self.schedule, self._on_epoch)
+                info = CycleInfo(
+                    cycle,
+                    list(self.history),
+                    self.schedule,
+                    self._on_epoch,
+                    alive=None if self.weights_mode else {k: v.clone() for k, v in self.alive.items()},
+                    weight_masks={k: v.clone() for k, v in self.wmasks.items()} if self.weights_mode else None,
+                )
                 self.train_fn(self.model, info)
+                if self.wmasker is not None:
+                    self.wmasker.apply()  # exact zeros before evaluating and saving
                 row = self._measure(cycle, self.eval_fn(self.model), info.max_lr)
                 self.rows.append(row)
                 self.log(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()))
@@ -354,17 +333,45 @@ class IterativePruner:
     def _floor(self, name: str, target: float) -> int:
         return math.ceil(target * self.alive[name].numel() - 1e-9)
 
+    def _config_dict(self) -> dict:
+        d = {f.name: copy.deepcopy(getattr(self.config, f.name)) for f in dataclasses.fields(self.config)}
+        d["criterion"] = criterion_name(self.config.criterion)  # a name, never a pickled object
+        return d
+
+    def _prune_weights(self, cycle: int) -> None:
+        c = self.config
+        params = dict(self.model.named_parameters())
+        targets = {k: params[k] for k in self.weight_shapes}
+        loader = self.score_loader if self.criterion.needs_data else None
+        if self.criterion.needs_data and loader is None:
+            raise PruningRunError(f"criterion {self.criterion.name!r} needs score_loader")
+        scores = self.criterion(self.model, targets, loader, seed=c.seed * 7919 + cycle, max_batches=c.score_batches)
+        self.wmasks = select_weights(scores, self.wmasks, c.fraction, c.scope, seed=c.seed * 104729 + cycle)
+        self._install(self._rewind_source(cycle + 1))
+
     def _prune(self, cycle: int) -> None:
         c = self.config
+        if self.weights_mode:
+            self._prune_weights(cycle)
+            return
         loader = self.score_loader
-        raw = score_units(
-            c.criterion,
-            self.model,
-            self.cur_groups,
-            loader,
-            seed=c.seed * 7919 + cycle,
-            **({"max_batches": c.score_batches} if c.criterion in ("dropnet", "apoz") else {}),
-        )
+        if isinstance(c.criterion, Criterion):
+            raw = self.criterion(
+                self.model,
+                self.cur_groups,
+                loader if self.criterion.needs_data else None,
+                seed=c.seed * 7919 + cycle,
+                max_batches=c.score_batches,
+            )
+        else:  # the shorthand strings keep their original call (same scores, same seeds)
+            raw = score_units(
+                c.criterion,
+                self.model,
+                self.cur_groups,
+                loader,
+                seed=c.seed * 7919 + cycle,
+                **({"max_batches": c.score_batches} if c.criterion in ("dropnet", "apoz") else {}),
+            )
         scores = {}
         for g in self.groups:
             full = torch.full((g.size,), float("inf"))
@@ -380,8 +387,9 @@ class IterativePruner:
     def _result(self, reason: str) -> PruneResult:
         if self.config.metric is not None and self.best is not None and self.best["cycle"] != self.rows[-1]["cycle"]:
             self.alive = {k: v.clone() for k, v in self.best["alive"].items()}
+            self.wmasks = {k: v.clone() for k, v in self.best.get("weight_masks", self.wmasks).items()}
             self._cur_alive_orig = {k: torch.arange(v.numel()) for k, v in self.alive.items()}
             self._install(self.initial)
             self.model.load_state_dict(self.best["model"])
         groups = self.cur_groups if self.config.apply == "shrink" else self.groups
-        return PruneResult(self.model, list(groups), self.alive, self.rows, reason)
+        return PruneResult(self.model, list(groups), self.alive, self.rows, reason, dict(self.wmasks))

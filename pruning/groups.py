@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-__all__ = ["Point", "PruningGraphError", "UnitGroup", "discover_units", "explain_frozen"]
+__all__ = ["NORM_TYPES", "Point", "PruningGraphError", "UnitGroup", "discover_units", "explain_frozen", "trace_units"]
 
 
 class PruningGraphError(ValueError):
@@ -101,7 +101,8 @@ _PASS_MODULES = (
     nn.AdaptiveAvgPool2d,
     nn.AdaptiveMaxPool2d,
 )
-_NORMS = (nn.BatchNorm1d, nn.BatchNorm2d)
+# Normalisation layers whose per-channel parameters and statistics follow a unit group.
+NORM_TYPES = (nn.BatchNorm1d, nn.BatchNorm2d)
 _F = torch.nn.functional
 _PASS_FUNCTIONS = {
     _F.relu,
@@ -189,7 +190,13 @@ def _flat_args(args) -> Iterable:
             yield a
 
 
-def _walk(model: nn.Module, example_input) -> tuple[list[UnitGroup], dict[str, str]]:
+def trace_units(model: nn.Module, example_input) -> tuple[list[UnitGroup], dict[str, str]]:
+    """Trace ``model`` with ``torch.fx`` and return its prunable groups and ``{layer: why frozen}``.
+
+    Args:
+        model: any fx-traceable module.
+        example_input: one input (or a tuple of inputs) for the shape probe.
+    """
     from torch.fx import Node, symbolic_trace
     from torch.fx.passes.shape_prop import ShapeProp
 
@@ -263,7 +270,7 @@ def _walk(model: nn.Module, example_input) -> tuple[list[UnitGroup], dict[str, s
                 if grouped:
                     b.freeze(gid, f"{name} is a grouped convolution")
                 out = _Chan(gid, 1)
-            elif isinstance(mod, _NORMS) and first is not None and first.repeat == 1:
+            elif isinstance(mod, NORM_TYPES) and first is not None and first.repeat == 1:
                 g = b.group(first.gid)
                 g.norms.append(name)
                 g.mask_points.append(point(name))
@@ -282,7 +289,7 @@ def _walk(model: nn.Module, example_input) -> tuple[list[UnitGroup], dict[str, s
                 out = flatten(node, args[0])
             else:
                 freeze_args(node, f"consumed by unsupported module {name}")
-            if isinstance(mod, _ACTIVATIONS + _NORMS) and (first is None or first.repeat != 1):
+            if isinstance(mod, _ACTIVATIONS + NORM_TYPES) and (first is None or first.repeat != 1):
                 calls[name] = calls.get(name, 0) + 1
                 freeze_args(node, f"{name} applied to a flattened map")
         elif node.op == "call_function":
@@ -340,10 +347,10 @@ def discover_units(model: nn.Module, example_input) -> list[UnitGroup]:
     Output layers, grouped convolutions and channels that feed unsupported operations are left
     alone; groups coupled by residual additions come back merged (several producers).
     """
-    groups, _ = _walk(model, example_input)
+    groups, _ = trace_units(model, example_input)
     return groups
 
 
 def explain_frozen(model: nn.Module, example_input) -> dict[str, str]:
     """Why each non-prunable producer layer was left alone (for error messages and docs)."""
-    return _walk(model, example_input)[1]
+    return trace_units(model, example_input)[1]

@@ -6,6 +6,11 @@ optimisation step; they overwrite the optimizer's learning rate at construction 
 
 SILO (Liu, Ghosh, Tan & Motani, TMLR 2023) raises the peak of a warmup-then-decay cycle as the
 network gets sparser: ``max_lr(x) = eta0 + alpha * x**beta / (x**beta + (1 - x)**beta)``.
+Within a cycle the authors' code restarts the learning rate at 0, warms it up linearly over a fixed
+number of iterations and then steps it down twice (:class:`SiloStepLR`); :class:`WarmupDecayLR`
+is this library's earlier linear warmup-then-decay cycle. Baselines: LR rewinding (Renda et al.
+2020: replay the dense cycle's schedule), :class:`SLR` (Le & Hua 2021), :class:`CLR` (one-cycle)
+and :class:`ConstantLR` (fine-tuning).
 """
 
 from __future__ import annotations
@@ -17,12 +22,29 @@ from dataclasses import asdict, dataclass
 import torch
 from torch.optim.lr_scheduler import LRScheduler
 
+from pruning.step_lr import CLR, SLR, SiloStepLR, WarmupStepLR
+
 # (eta0, alpha, beta) from the authors' released code.
 SILO_PRESETS: dict[str, tuple[float, float, float]] = {
     "resnet20": (0.03, 0.04, 5.0),
     "vgg19": (0.04, 0.06, 5.0),
 }
-KINDS = ("silo", "lr_rewinding", "fine_tune", "one_cycle")
+__all__ = [
+    "CLR",
+    "KINDS",
+    "SILO_PRESETS",
+    "SLR",
+    "ConstantLR",
+    "OneCycleCosineLR",
+    "Schedule",
+    "SiloLR",
+    "SiloStepLR",
+    "WarmupDecayLR",
+    "WarmupStepLR",
+    "silo_max_lr",
+]
+KINDS = ("silo", "lr_rewinding", "fine_tune", "one_cycle", "slr", "clr")
+SHAPES = ("linear", "steps")
 
 
 def silo_max_lr(x: float, eta0: float = 0.03, alpha: float = 0.04, beta: float = 5.0) -> float:
@@ -85,7 +107,19 @@ class SiloLR(WarmupDecayLR):
 
 
 class ConstantLR(LRScheduler):
-    """Fine-tuning: a small constant learning rate."""
+    """Fine-tuning: a small constant learning rate for the whole cycle.
+
+    Args:
+        optimizer: the wrapped optimizer (its learning rate is overwritten).
+        lr: the constant learning rate.
+        last_epoch: the index of the last step.
+
+    Example:
+        >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+        >>> s = ConstantLR(opt, 1e-3)
+        >>> opt.param_groups[0]["lr"]
+        0.001
+    """
 
     def __init__(self, optimizer, lr: float, last_epoch: int = -1) -> None:
         self.lr = float(lr)
@@ -131,10 +165,15 @@ class Schedule:
     """How each retraining cycle's learning rate is chosen (a factory for the schedulers above).
 
     ``kind``: ``silo`` (peak from the sparsity, fed with ``lag`` cycles of delay),
-    ``lr_rewinding`` (same warmup-then-decay cycle, constant peak ``max_lr``), ``fine_tune``
-    (constant ``fine_tune_lr``) or ``one_cycle`` (cosine one-cycle with peak ``max_lr``).
-    ``dense_max_lr``, when set, makes cycle 0 (the unpruned network's own training) a
-    warmup-then-decay cycle with that peak for every kind, so methods share the dense start.
+    ``lr_rewinding`` (the same cycle shape with the constant peak ``max_lr``: set it to the dense
+    cycle's peak to replay the original schedule), ``fine_tune`` (constant ``fine_tune_lr``),
+    ``one_cycle`` (cosine one-cycle with peak ``max_lr``, 30% rise), ``slr`` (:class:`SLR`) or
+    ``clr`` (:class:`CLR`), both with peak ``max_lr``.
+    ``shape`` is the cycle of ``silo`` and ``lr_rewinding`` (and of the dense cycle 0 when
+    ``dense_max_lr`` is set): ``linear`` (:class:`WarmupDecayLR`, warmup ``warmup`` of the cycle)
+    or ``steps`` (:class:`SiloStepLR`: ``warmup_steps`` iterations, step-downs at
+    ``step_fractions``). ``dense_max_lr``, when set, gives cycle 0 (the unpruned network's own
+    training) that peak for every kind, so methods share the dense start.
     """
 
     kind: str = "silo"
@@ -147,10 +186,15 @@ class Schedule:
     final_lr: float = 0.0
     fine_tune_lr: float = 1e-3
     dense_max_lr: float | None = None
+    shape: str = "linear"
+    warmup_steps: int | None = None
+    step_fractions: tuple[float, float] = (0.5, 0.64)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown schedule {self.kind!r}; choose one of {', '.join(KINDS)}")
+        if self.shape not in SHAPES:
+            raise ValueError(f"unknown cycle shape {self.shape!r}; choose one of {', '.join(SHAPES)}")
         if self.lag < 0:
             raise ValueError("lag must be >= 0")
 
@@ -171,14 +215,26 @@ class Schedule:
             return silo_max_lr(self.sparsity_for(cycle, history), self.eta0, self.alpha, self.beta)
         return self.fine_tune_lr if self.kind == "fine_tune" else self.max_lr
 
+    def _cycle(self, optimizer, total_steps: int, peak: float) -> LRScheduler:
+        if self.shape == "steps":
+            w = self.warmup_steps if self.warmup_steps is not None else round(self.warmup * total_steps)
+            return SiloStepLR(optimizer, total_steps, peak, w, self.step_fractions)
+        return WarmupDecayLR(optimizer, total_steps, peak, self.warmup, self.final_lr)
+
     def build(self, optimizer, total_steps: int, cycle: int, history: Sequence[float]) -> LRScheduler:
         """The scheduler for retraining cycle ``cycle`` given the sparsity at the start of each cycle."""
         if cycle == 0 and self.dense_max_lr is not None:
-            return WarmupDecayLR(optimizer, total_steps, self.dense_max_lr, self.warmup, self.final_lr)
+            return self._cycle(optimizer, total_steps, self.dense_max_lr)
         if self.kind == "fine_tune":
             return ConstantLR(optimizer, self.fine_tune_lr)
         if self.kind == "one_cycle":
             return OneCycleCosineLR(optimizer, total_steps, self.max_lr)
+        if self.kind == "slr":
+            return SLR(optimizer, total_steps, self.max_lr)
+        if self.kind == "clr":
+            return CLR(optimizer, total_steps, self.max_lr)
+        if self.shape == "steps":
+            return self._cycle(optimizer, total_steps, self.peak(cycle, history))
         if self.kind == "silo":
             return SiloLR(
                 optimizer,

@@ -1,5 +1,6 @@
 """Unit scores: DropNet's mean post-activation and the baselines (APoZ, weight magnitude, random).
 
+These are the computations; :mod:`pruning.criteria` wraps them as pluggable criterion objects.
 Every criterion returns ``{group name: float tensor (size,)}`` where a *lower* score means
 "remove first", so :func:`pruning.selection.select_removal` works the same for all of them.
 """
@@ -96,14 +97,28 @@ def random_scores(groups: Sequence[UnitGroup], seed: int) -> Scores:
 
 
 def score_units(
-    criterion: str,
+    criterion,
     model: nn.Module,
     groups: Sequence[UnitGroup],
     loader: Iterable | None = None,
     seed: int = 0,
     **kw,
 ) -> Scores:
-    """Scores for ``criterion`` in :data:`CRITERIA` (lower = pruned first)."""
+    """Per-unit scores (lower = pruned first).
+
+    Args:
+        criterion: a name in :data:`CRITERIA` or a unit :class:`pruning.criteria.Criterion` object.
+        model: the network (scored in eval mode for activation criteria).
+        groups: the unit groups to score.
+        loader: batches (or ``(inputs, ...)`` tuples) for the data-driven criteria.
+        seed: seed of the random criterion.
+        **kw: passed on (``max_batches``; ``device`` and ``input_fn`` for the activation statistics).
+    """
+    from pruning.criteria import Criterion, resolve_criterion
+
+    if isinstance(criterion, Criterion):
+        c = resolve_criterion(criterion, "units")
+        return c(model, groups, loader, seed=seed, **kw)
     if criterion == "dropnet":
         return activation_stats(model, groups, _need(loader, criterion), **kw)[0]
     if criterion == "apoz":

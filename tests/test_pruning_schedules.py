@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import pytest
 import torch
 from torch.optim.lr_scheduler import LRScheduler
 
 from pruning.schedules import (
+    CLR,
     SILO_PRESETS,
+    SLR,
     ConstantLR,
     OneCycleCosineLR,
     Schedule,
     SiloLR,
+    SiloStepLR,
     WarmupDecayLR,
+    WarmupStepLR,
     silo_max_lr,
 )
 
@@ -109,6 +114,8 @@ def test_schedule_lag_and_peaks():
         lambda o: SiloLR(o, 12, 0.7),
         lambda o: OneCycleCosineLR(o, 12, 0.1),
         lambda o: ConstantLR(o, 0.01),
+        lambda o: SiloStepLR(o, 12, 0.1, warmup_steps=3),
+        lambda o: SLR(o, 12, 0.1),
     ],
 )
 def test_schedulers_save_and_restore(make):
@@ -122,3 +129,77 @@ def test_schedulers_save_and_restore(make):
     s2.load_state_dict(state)
     opt2.param_groups[0]["lr"] = s2.get_last_lr()[0]
     assert _trace(s2, opt2, 7) == pytest.approx(expected)
+
+
+def _values(s: LRScheduler, opt, n: int) -> list[float]:
+    """The learning rate used at each of the first ``n`` optimisation steps."""
+    return _trace(s, opt, n)
+
+
+def test_silo_step_shape_matches_the_authors_definition_point_by_point():
+    # ResNet-20 cycle: 50 epochs; with one step per epoch the step-downs come at epochs 25 and 32
+    opt = _opt()
+    lrs = _values(SiloStepLR(opt, total_steps=50, max_lr=0.07, warmup_steps=5), opt, 50)
+    expected = {0: 0.0, 1: 0.014, 2: 0.028, 4: 0.056, 5: 0.07, 24: 0.07, 25: 0.007, 31: 0.007, 32: 0.0007, 49: 0.0007}
+    for t, v in expected.items():
+        assert lrs[t] == pytest.approx(v, abs=1e-12), t
+    opt = _opt()  # ten steps per epoch: the same epochs, in steps; the warmup stays a fixed count
+    s = SiloStepLR(opt, total_steps=500, max_lr=0.05, warmup_steps=40)
+    assert s.milestones == [250, 320] and s.warmup_steps == 40
+    lrs = _values(s, opt, 500)
+    assert lrs[20] == pytest.approx(0.025) and lrs[40] == lrs[249] == pytest.approx(0.05)
+    assert lrs[250] == lrs[319] == pytest.approx(0.005) and lrs[320] == lrs[499] == pytest.approx(0.0005)
+
+
+def test_slr_matches_its_definition_point_by_point():
+    opt = _opt()
+    s = SLR(opt, total_steps=200, max_lr=0.1)
+    lrs = _values(s, opt, 200)
+    expected = {0: 0.0, 10: 0.05, 19: 0.095, 20: 0.1, 89: 0.1, 90: 0.01, 134: 0.01, 135: 0.001, 199: 0.001}
+    for t, v in expected.items():
+        assert lrs[t] == pytest.approx(v, abs=1e-12), t
+
+
+def test_clr_is_one_cycle_with_the_issue_constants():
+    opt = _opt()
+    lrs = _values(CLR(opt, total_steps=100, max_lr=0.2), opt, 100)
+    up = 9  # PyTorch: the rise ends at step pct_start * total - 1
+
+    def cos(a: float, b: float, f: float) -> float:
+        return b + (a - b) * (1 + math.cos(math.pi * f)) / 2
+
+    for t in (0, 3, 9, 30, 54, 80, 99):
+        want = cos(0.2 / 100, 0.2, t / up) if t <= up else cos(0.2, 0.2 / 100 / 100, (t - up) / (99 - up))
+        assert lrs[t] == pytest.approx(want, rel=1e-9), t
+    assert lrs[0] == pytest.approx(0.002) and lrs[9] == pytest.approx(0.2) and lrs[99] == pytest.approx(2e-5)
+    assert opt.param_groups[0]["momentum"] == 0  # the momentum is not cycled
+
+
+def test_constant_fine_tuning_and_lr_rewinding_replay_the_dense_cycle():
+    opt = _opt()
+    assert _values(ConstantLR(opt, 0.003), opt, 7) == [0.003] * 7
+    sched = Schedule("lr_rewinding", max_lr=0.06, dense_max_lr=0.06, shape="steps", warmup_steps=4)
+    dense, later = _opt(), _opt()
+    a = _values(sched.build(dense, 50, 0, [0.0]), dense, 50)
+    b = _values(sched.build(later, 50, 6, [0.0, 0.2, 0.36, 0.49, 0.59, 0.67, 0.74]), later, 50)
+    assert a == b and a[4] == pytest.approx(0.06) and a[25] == pytest.approx(0.006)
+
+
+def test_schedule_factory_builds_the_new_kinds():
+    h = [0.0, 0.2, 0.5, 0.9]
+    s = Schedule("silo", eta0=0.03, alpha=0.04, shape="steps", warmup_steps=5).build(_opt(), 50, 3, h)
+    assert isinstance(s, SiloStepLR) and s.max_lr == pytest.approx(silo_max_lr(0.5))  # lag 1
+    assert isinstance(Schedule("slr", max_lr=0.1).build(_opt(), 40, 2, h), SLR)
+    c = Schedule("clr", max_lr=0.1).build(_opt(), 40, 2, h)
+    assert isinstance(c, CLR) and isinstance(c, LRScheduler)
+    w = Schedule("silo", shape="steps").build(_opt(), 100, 1, h)  # no warmup_steps: 10% of the cycle
+    assert w.warmup_steps == 10
+    with pytest.raises(ValueError, match="shape"):
+        Schedule("silo", shape="cosine")
+
+
+def test_warmup_step_validation():
+    with pytest.raises(ValueError, match="increase"):
+        WarmupStepLR(_opt(), 0.1, 2, [5, 3])
+    with pytest.raises(ValueError, match="warmup"):
+        WarmupStepLR(_opt(), 0.1, -1, [5])
