@@ -215,7 +215,9 @@ class Schedule:
             return silo_max_lr(self.sparsity_for(cycle, history), self.eta0, self.alpha, self.beta)
         return self.fine_tune_lr if self.kind == "fine_tune" else self.max_lr
 
-    def _cycle(self, optimizer, total_steps: int, peak: float) -> LRScheduler:
+    def cycle_scheduler(self, optimizer, total_steps: int, peak: float) -> LRScheduler:
+        """This schedule's cycle shape (``shape``) with the given peak: the dense cycle, LR rewinding,
+        SILO's cycle at any peak (a max-LR oracle retrains with it)."""
         if self.shape == "steps":
             w = self.warmup_steps if self.warmup_steps is not None else round(self.warmup * total_steps)
             return SiloStepLR(optimizer, total_steps, peak, w, self.step_fractions)
@@ -224,7 +226,7 @@ class Schedule:
     def build(self, optimizer, total_steps: int, cycle: int, history: Sequence[float]) -> LRScheduler:
         """The scheduler for retraining cycle ``cycle`` given the sparsity at the start of each cycle."""
         if cycle == 0 and self.dense_max_lr is not None:
-            return self._cycle(optimizer, total_steps, self.dense_max_lr)
+            return self.cycle_scheduler(optimizer, total_steps, self.dense_max_lr)
         if self.kind == "fine_tune":
             return ConstantLR(optimizer, self.fine_tune_lr)
         if self.kind == "one_cycle":
@@ -234,7 +236,7 @@ class Schedule:
         if self.kind == "clr":
             return CLR(optimizer, total_steps, self.max_lr)
         if self.shape == "steps":
-            return self._cycle(optimizer, total_steps, self.peak(cycle, history))
+            return self.cycle_scheduler(optimizer, total_steps, self.peak(cycle, history))
         if self.kind == "silo":
             return SiloLR(
                 optimizer,
