@@ -12,6 +12,7 @@ of the same randomly initialised network, exactly as ``bttt train --workers N``.
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing as mp
 import sys
 import time
@@ -39,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--bricks", default="D4")
     p.add_argument("--workers", type=int, default=2, help="the largest worker count measured (1..N)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", metavar="FILE", help="also write the raw figures to FILE (for scripts/bench_compare.py)")
     args = p.parse_args(argv)
     torch.set_num_threads(1)
     torch.manual_seed(args.seed)
@@ -98,6 +100,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  network evaluation      {r.network_s:7.2f} s  {r.network_s / r.total_s:6.1%}")
     print(f"  numba search + planes   {search_only:7.2f} s  {search_only / r.total_s:6.1%}")
     print(f"  Python game bookkeeping {other:7.2f} s  {other / r.total_s:6.1%}")
+    if args.json:
+        figures = {f"self-play positions/s, {w} worker{'s' * (w > 1)}": pos / sec for w, _, pos, sec in rows}
+        figures["numba search positions/s (search time without the network)"] = r.positions / max(search_only, 1e-9)
+        with open(args.json, "w") as fh:
+            json.dump(figures, fh, indent=1)
     return 0
 
 

@@ -22,6 +22,7 @@ Prints two tables, each with the baseline and the ratio:
 from __future__ import annotations
 
 import argparse
+import json
 import platform
 import statistics
 import subprocess
@@ -293,11 +294,15 @@ def main() -> int:
     p.add_argument("--playouts", type=int, default=200_000, help="games per numba playout run (default 200000)")
     p.add_argument("--seconds", type=float, default=2.0, help="seconds per env measurement (default 2)")
     p.add_argument("--repeats", type=int, default=3, help="interleaved repeats, the median is reported (default 3)")
+    p.add_argument("--json", metavar="FILE", help="also write the raw figures to FILE (for scripts/bench_compare.py)")
     args = p.parse_args()
+    figures: dict[str, float] = {}
     print(f"machine: {machine()}")
 
     numba_rate = bench_numba_playouts(args.playouts, args.repeats)
     python_rate = bench_python_playouts(min(args.seconds, 2.0))
+    figures["numba random playout moves/s"] = numba_rate
+    figures["GameState random play moves/s"] = python_rate
     table(
         "Random playouts on one thread, 7x7 with a brick on D4 (moves per second)",
         ("engine", "moves/s", "vs 10M target", "vs GameState loop"),
@@ -330,6 +335,9 @@ def main() -> int:
     base = med[base_name][0]
     rows = [(name, f"{t:,.0f}", f"{g:,.0f}", f"{t / base:.2f}x") for name, (t, g) in med.items()]
     gym_rate, gym_games = gym_steps_per_s(args.seconds, seed=0)
+    for name, (turns, _) in med.items():
+        figures[f"{name} turns/s"] = turns
+    figures["bttt Gymnasium env steps/s"] = gym_rate
     rows.append(("bttt Gymnasium env (learner steps)", f"{gym_rate:,.0f}", f"{gym_games:,.0f}", "-"))
     raw_rows = []
     for name, make in envs.items():
@@ -348,6 +356,9 @@ def main() -> int:
         ("environment", "turns/s", "games/s", f"vs {base_name.split()[0]}"),
         rows,
     )
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(figures, fh, indent=1)
     return 0
 
 

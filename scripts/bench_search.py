@@ -23,6 +23,7 @@ Timings are medians of repeats; speed claims in docs/search.md come from this sc
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import platform
 import random
@@ -281,7 +282,10 @@ def main() -> None:
         default="cpu",
         help="cpu: this process's CPU time (steady on a shared machine; default), wall: elapsed time",
     )
+    ap.add_argument("--json", metavar="FILE", help="also write the raw figures to FILE (for scripts/bench_compare.py)")
+    ap.add_argument("--no-baselines", action="store_true", help="skip OpenSpiel and the pure-Python baselines")
     args = ap.parse_args()
+    figures: dict[str, float] = {}
     global CLOCK
     CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
     reps = 3 if args.quick else 7
@@ -292,8 +296,9 @@ def main() -> None:
     rows = []
 
     ours = bench_mcts_rollouts(None, args.iterations, reps)
+    figures["mcts rollout iterations/s, no brick"] = ours
     spiel_its = max(2000, args.iterations // 10)
-    spiel = bench_openspiel(spiel_its, reps)
+    spiel = "skipped" if args.no_baselines else bench_openspiel(spiel_its, reps)
     if isinstance(spiel, float):
         rows.append(
             (
@@ -322,6 +327,7 @@ def main() -> None:
         )
     )
     ours_d4 = bench_mcts_rollouts("D4", args.iterations, reps)
+    figures["mcts rollout iterations/s, D4"] = ours_d4
     rows.append(
         (
             "MCTS rollout it/s, brick D4",
@@ -335,6 +341,7 @@ def main() -> None:
     )
 
     mm = bench_paper_minimax(max(reps, 20))
+    figures["minimax:preset=paper moves/s"] = 1 / mm
     rows.append(
         (
             "minimax:preset=paper ms/move, D4",
@@ -346,7 +353,7 @@ def main() -> None:
             mm <= 0.005,
         )
     )
-    py_mm = bench_python_minimax(3 if args.quick else 5)
+    py_mm = math.inf if args.no_baselines else bench_python_minimax(3 if args.quick else 5)
     rows.append(
         (
             "minimax:preset=paper ms/move, D4",
@@ -360,6 +367,7 @@ def main() -> None:
     )
 
     mc = bench_paper_mcts(max(reps, 20))
+    figures["mcts:preset=paper moves/s"] = 1 / mc
     rows.append(
         (
             "mcts:preset=paper ms/move, D4",
@@ -371,7 +379,7 @@ def main() -> None:
             mc <= 0.040,
         )
     )
-    if not args.quick:
+    if not args.quick and not args.no_baselines:
         py_mc = bench_python_mcts(1)
         rows.append(
             (
@@ -387,6 +395,7 @@ def main() -> None:
 
     for depth in (4, 6):
         rate, nodes, secs = bench_alphabeta(depth, reps)
+        figures[f"alpha-beta nodes/s, depth {depth}"] = rate
         rows.append(
             (
                 f"alpha-beta nodes/s, depth {depth}, D4",
@@ -406,6 +415,9 @@ def main() -> None:
         print(" | ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)))
         if i == 0:
             print("-+-".join("-" * w for w in widths))
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(figures, fh, indent=1)
 
 
 if __name__ == "__main__":
