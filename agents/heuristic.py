@@ -18,25 +18,32 @@ MCTS's paper leaf value squashes it onto [-1, 1]: ``(6 + log10(|v| + 1e-6)) / 6 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
 
 from bttt import GameState, Rules
+from bttt.kernels import popcount
 
 # 100**blank as exact floats (blank <= 7 on boards up to 7x7).
 POW100 = np.array([100.0**i for i in range(9)], dtype=np.float64)
 
 
-@dataclass(frozen=True)
-class HeuristicTables:
-    """Every in-bounds window as bitmasks, in the original summation order."""
+class HeuristicTables(NamedTuple):
+    """Every in-bounds window as bitmasks, in the original summation order (passed to the kernels as one bundle).
 
-    masks: np.ndarray  # uint64[n_windows]: all cells of the window
-    first: np.ndarray  # uint64[n_windows]: bit of the window's first cell
-    last: np.ndarray  # uint64[n_windows]: bit of the window's last cell
-    bricks: np.uint64  # brick bitboard
+    Attributes:
+        masks: ``uint64[n_windows]``, all cells of each window.
+        first, last: ``uint64[n_windows]``, the bit of each window's first and last cell.
+        bricks: the brick bitboard.
+        win_length: cells per window.
+    """
+
+    masks: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    bricks: np.uint64
     win_length: int
 
 
@@ -48,7 +55,7 @@ def heuristic_tables(rules: Rules) -> HeuristicTables:
     tables = _CACHE.get(rules)
     if tables is None:
         w = rules.windows
-        bit = rules.tables.bit
+        bit = np.array([1 << c for c in range(rules.n_cells)], dtype=np.uint64)
         masks = np.zeros(len(w), dtype=np.uint64)
         for i, window in enumerate(w):
             for c in window:
@@ -61,18 +68,11 @@ def heuristic_tables(rules: Rules) -> HeuristicTables:
 
 
 @njit(cache=True)
-def _popcount(x: np.uint64) -> int:
-    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
-    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
-    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
-    return int((x * np.uint64(0x0101010101010101)) >> np.uint64(56))
-
-
-@njit(cache=True)
-def evaluate(p1: np.uint64, p2: np.uint64, bricks: np.uint64, masks, first, last, k: int) -> float:
+def evaluate(p1: np.uint64, p2: np.uint64, h: HeuristicTables) -> float:
     """The original heuristic of a position, player 1's point of view (exact summation order)."""
     value = 0.0
     zero = np.uint64(0)
+    masks, first, last, bricks, k = h.masks, h.first, h.last, h.bricks, h.win_length
     for i in range(masks.shape[0]):
         m = masks[i]
         if m & bricks != zero:
@@ -82,12 +82,12 @@ def evaluate(p1: np.uint64, p2: np.uint64, bricks: np.uint64, masks, first, last
         if o != zero:
             if x != zero:
                 continue
-            blank = k - _popcount(o)
+            blank = k - popcount(o)
             empty_ends = (first[i] & (p1 | p2)) == zero and (last[i] & (p1 | p2)) == zero
             bonus = 2.0 if empty_ends else 1.0
             value += bonus * 1.5 / POW100[blank]
         elif x != zero:
-            blank = k - _popcount(x)
+            blank = k - popcount(x)
             empty_ends = (first[i] & (p1 | p2)) == zero and (last[i] & (p1 | p2)) == zero
             bonus = 2.0 if empty_ends else 1.0
             value += -bonus / POW100[blank]
@@ -105,5 +105,4 @@ def log_scaled(v: float) -> float:
 
 def heuristic_value(state: GameState) -> float:
     """The original heuristic of ``state`` (player 1's point of view)."""
-    t = heuristic_tables(state.rules)
-    return float(evaluate(np.uint64(state.p1), np.uint64(state.p2), t.bricks, t.masks, t.first, t.last, t.win_length))
+    return float(evaluate(np.uint64(state.p1), np.uint64(state.p2), heuristic_tables(state.rules)))

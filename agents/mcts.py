@@ -22,6 +22,7 @@ from agents.mcts_core import (
     LEAF_ROLLOUT,
     MOVE,
     VISITS,
+    Tree,
     compact,
     find_child,
     init_root,
@@ -31,10 +32,11 @@ from agents.mcts_core import (
 )
 from agents.registry import AgentEntry, Param, non_negative, positive, register_agent
 from bttt import GameState, Rules
-from bttt._core import make_rng
+from bttt.kernels import make_rng
 
 _LEAVES = {"rollout": LEAF_ROLLOUT, "heuristic": LEAF_HEURISTIC}
 _BATCH = 256  # iterations between clock checks in time-budget mode
+_SLICE = 16384  # iterations per kernel call otherwise: Ctrl-C is noticed between calls
 
 
 class MCTSAgent(Agent):
@@ -43,31 +45,21 @@ class MCTSAgent(Agent):
     def __init__(
         self,
         iterations: int | None = None,
-        time: float = 0.0,
+        time: float | None = None,
         c: float | None = None,
         leaf: str | None = None,
-        reuse: bool = False,
-        preset: str = "none",
+        reuse: bool | None = None,
+        preset: str | None = None,
         seed: int | None = None,
     ) -> None:
-        if preset not in ("none", "paper"):
-            raise ValueError(f"preset must be 'none' or 'paper', got {preset!r}")
-        paper = preset == "paper"
-        self.iterations = int(iterations if iterations is not None else (2500 if paper else 1000))
-        self.time = float(time)
-        self.c = float(c if c is not None else (1.0 if paper else 1.4))
-        self.leaf = leaf if leaf is not None else ("heuristic" if paper else "rollout")
-        if self.leaf not in _LEAVES:
-            raise ValueError(f"leaf must be one of {', '.join(_LEAVES)}, got {self.leaf!r}")
-        if self.iterations < 1:
-            raise ValueError("iterations must be positive")
-        self.reuse, self.preset = bool(reuse), preset
-        self.name = (
-            f"mcts:iterations={self.iterations},time={self.time!r},c={self.c!r},leaf={self.leaf},"
-            f"reuse={str(self.reuse).lower()},preset={preset}"
+        """Parameters left as None take the registry's defaults, or the ``preset``'s values (``preset="paper"``)."""
+        v = ENTRY.resolve(
+            {"iterations": iterations, "time": time, "c": c, "leaf": leaf, "reuse": reuse, "preset": preset}
         )
-        self._tables: dict[Rules, tuple] = {}
-        self._tree: tuple[np.ndarray, ...] | None = None
+        self.iterations, self.time, self.c = int(v["iterations"]), float(v["time"]), float(v["c"])
+        self.leaf, self.reuse, self.preset = v["leaf"], bool(v["reuse"]), v["preset"]
+        self.name = ENTRY.canonical_name(v)
+        self._tree: Tree | None = None
         self._tree_rules: Rules | None = None
         self._tree_history: list[int] = []
         self.last_info: dict = {}
@@ -81,26 +73,7 @@ class MCTSAgent(Agent):
     def reset(self) -> None:
         self._tree = None
 
-    def _rules_tables(self, rules: Rules) -> tuple:
-        t = self._tables.get(rules)
-        if t is None:
-            h = heuristic_tables(rules)
-            rt = rules.tables
-            t = (
-                np.uint64(rules.full_mask),
-                rt.win_masks,
-                rt.cell_ptr,
-                rt.cell_wins,
-                h.masks,
-                h.first,
-                h.last,
-                h.bricks,
-                h.win_length,
-            )
-            self._tables[rules] = t
-        return t
-
-    def _start_tree(self, state: GameState, room: int) -> tuple[np.ndarray, ...]:
+    def _start_tree(self, state: GameState, room: int) -> Tree:
         """A tree rooted at ``state`` with space for ``room`` more nodes (reusing a subtree if allowed)."""
         old = self._tree
         if (
@@ -109,47 +82,48 @@ class MCTSAgent(Agent):
             and self._tree_rules == state.rules
             and state.history[: len(self._tree_history)] == self._tree_history
         ):
-            ints, bits, vals, meta = old
-            node = int(meta[1])
+            node = int(old.meta[1])
             for move in state.history[len(self._tree_history) :]:
-                node = find_child(ints, node, move)
+                node = find_child(old.ints, node, move)
                 if node < 0:
                     break
             if node >= 0:
-                tree = new_tree(int(meta[0]) + room)
-                compact(ints, bits, vals, meta, node, *tree)
+                tree = new_tree(int(old.meta[0]) + room)
+                compact(old, node, tree)
                 return tree
         tree = new_tree(room + 1)
-        init_root(*tree, np.uint64(state.p1), np.uint64(state.p2), state.to_move, np.uint64(state.rules.full_mask))
+        init_root(tree, np.uint64(state.p1), np.uint64(state.p2), state.to_move, state.rules.tables.full)
         return tree
 
-    def _run(self, tree, n_iter: int, tables) -> None:
-        run_iterations(*tree, n_iter, self.c, _LEAVES[self.leaf], *tables, self.rng)
+    def _run(self, tree: Tree, n_iter: int, rules: Rules) -> None:
+        """``n_iter`` iterations, in slices so that Ctrl-C is noticed between them (same result as one call)."""
+        t, h, leaf = rules.tables, heuristic_tables(rules), _LEAVES[self.leaf]
+        for start in range(0, n_iter, _SLICE):
+            run_iterations(tree, min(_SLICE, n_iter - start), self.c, leaf, t, h, self.rng)
 
-    def search(self, state: GameState) -> tuple[np.ndarray, ...]:
-        """Run the search from ``state``; returns the tree tables (ints, bits, vals, meta)."""
+    def search(self, state: GameState) -> Tree:
+        """Run the search from ``state``; returns the tree's node tables."""
         if state.is_terminal():
             raise ValueError("no legal move: the game is over")
-        tables = self._rules_tables(state.rules)
+        rules = state.rules
         start = time.perf_counter()
         if self.time > 0:
             tree = self._start_tree(state, 16 * _BATCH)
             done = 0
             while time.perf_counter() - start < self.time:
-                ints, _bits, _vals, meta = tree
-                if meta[0] + _BATCH > ints.shape[0]:
-                    bigger = new_tree(2 * ints.shape[0])
+                if tree.meta[0] + _BATCH > tree.ints.shape[0]:
+                    bigger = new_tree(2 * tree.ints.shape[0])
                     for src, dst in zip(tree, bigger, strict=True):
                         dst[: len(src)] = src
                     tree = bigger
-                self._run(tree, _BATCH, tables)
+                self._run(tree, _BATCH, rules)
                 done += _BATCH
         else:
             tree = self._start_tree(state, self.iterations)
-            self._run(tree, self.iterations, tables)
+            self._run(tree, self.iterations, rules)
             done = self.iterations
         self._tree, self._tree_rules, self._tree_history = tree, state.rules, list(state.history)
-        self.last_info = {"iterations": done, "nodes": int(tree[3][0]), "seconds": time.perf_counter() - start}
+        self.last_info = {"iterations": done, "nodes": int(tree.meta[0]), "seconds": time.perf_counter() - start}
         return tree
 
     def visit_counts(self, state: GameState) -> dict[int, int]:
@@ -163,19 +137,14 @@ class MCTSAgent(Agent):
         return dict(sorted(out.items()))
 
     def step(self, state: GameState) -> int:
-        ints, _, vals, meta = self.search(state)
-        move = int(root_choice(ints, vals, meta))
+        move = int(root_choice(self.search(state)))
         return move if move >= 0 else state.legal_actions()[0]
 
 
-def _make(iterations: int, time: float, c: float, leaf: str, reuse: bool, preset: str) -> MCTSAgent:
-    return MCTSAgent(iterations=iterations, time=time, c=c, leaf=leaf, reuse=reuse, preset=preset)
-
-
-register_agent(
+ENTRY = register_agent(
     AgentEntry(
         "mcts",
-        _make,
+        MCTSAgent,
         (
             Param("iterations", int, 1000, "UCT iterations per move (ignored when time is set)", check=positive),
             Param("time", float, 0.0, "time budget per move in seconds, 0 = use iterations", check=non_negative),

@@ -15,20 +15,13 @@ of view of the player who moved into the node.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
 
 from agents.heuristic import evaluate, log_scaled
-from bttt._core import (
-    ONGOING,
-    P1_WIN,
-    P2_WIN,
-    lowest_bit_index,
-    rand_below,
-    random_playout,
-    status_after,
-)
+from bttt.kernels import ONGOING, P1_WIN, P2_WIN, lowest_bit_index, play_cell, rand_below, random_playout
 
 LEAF_ROLLOUT, LEAF_HEURISTIC = 0, 1
 _ONE = np.uint64(1)
@@ -42,18 +35,29 @@ P1, P2, UNTRIED = range(3)
 VISITS, TOTAL = range(2)
 
 
-def new_tree(capacity: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Empty node tables for ``capacity`` nodes, plus meta = [n_nodes, root]."""
-    ints = np.empty((capacity, 6), dtype=np.int32)
-    bits = np.empty((capacity, 3), dtype=np.uint64)
-    vals = np.empty((capacity, 2), dtype=np.float64)
-    meta = np.zeros(2, dtype=np.int64)
-    return ints, bits, vals, meta
+class Tree(NamedTuple):
+    """The node tables of one search tree (see the module docstring for the columns)."""
+
+    ints: np.ndarray  # int32 (capacity, 6)
+    bits: np.ndarray  # uint64 (capacity, 3)
+    vals: np.ndarray  # float64 (capacity, 2)
+    meta: np.ndarray  # int64 [n_nodes, root]
+
+
+def new_tree(capacity: int) -> Tree:
+    """Empty node tables for ``capacity`` nodes."""
+    return Tree(
+        np.empty((capacity, 6), dtype=np.int32),
+        np.empty((capacity, 3), dtype=np.uint64),
+        np.empty((capacity, 2), dtype=np.float64),
+        np.zeros(2, dtype=np.int64),
+    )
 
 
 @njit(cache=True)
-def init_root(ints, bits, vals, meta, p1, p2, to_move, full):
+def init_root(tree, p1, p2, to_move, full):
     """Make slot 0 the root for this position (the tree is emptied)."""
+    ints, bits, vals, meta = tree
     ints[0, PARENT] = -1
     ints[0, FIRST_CHILD] = -1
     ints[0, NEXT_SIBLING] = -1
@@ -79,10 +83,13 @@ def _terminal_value(status):
 
 
 @njit(cache=True)
-def run_iterations(
-    ints, bits, vals, meta, n_iter, c, leaf, full, win_masks, cell_ptr, cell_wins, hmasks, hfirst, hlast, bricks, k, rng
-):
-    """Run ``n_iter`` UCT iterations from ``meta[1]`` (the root); needs n_iter free slots."""
+def run_iterations(tree, n_iter, c, leaf, t, h, rng):
+    """Run ``n_iter`` UCT iterations from ``meta[1]`` (the root); needs n_iter free slots.
+
+    ``t`` is the variant's :class:`bttt.kernels.RuleTables`, ``h`` its heuristic tables, ``rng`` a splitmix64 state.
+    """
+    ints, bits, vals, meta = tree
+    full = t.full
     scratch = np.empty(64, dtype=np.int64)
     root = meta[1]
     for _ in range(n_iter):
@@ -92,19 +99,11 @@ def run_iterations(
             untried = bits[node, UNTRIED]
             if untried != _ZERO:
                 cell = lowest_bit_index(untried)
-                b = _ONE << np.uint64(cell)
-                bits[node, UNTRIED] = untried & ~b
+                bits[node, UNTRIED] = untried & (untried - _ONE)
                 new = meta[0]
                 meta[0] = new + 1
                 mover = ints[node, TO_MOVE]
-                p1 = bits[node, P1]
-                p2 = bits[node, P2]
-                if mover == 1:
-                    p1 |= b
-                    st = status_after(p1, p1 | p2, cell, 1, full, win_masks, cell_ptr, cell_wins)
-                else:
-                    p2 |= b
-                    st = status_after(p2, p1 | p2, cell, 2, full, win_masks, cell_ptr, cell_wins)
+                p1, p2, st = play_cell(bits[node, P1], bits[node, P2], mover, cell, full, t)
                 ints[new, PARENT] = node
                 ints[new, FIRST_CHILD] = -1
                 ints[new, NEXT_SIBLING] = ints[node, FIRST_CHILD]
@@ -142,11 +141,9 @@ def run_iterations(
         if st != ONGOING:
             value = _terminal_value(st)
         elif leaf == LEAF_HEURISTIC:
-            value = log_scaled(evaluate(bits[node, P1], bits[node, P2], bricks, hmasks, hfirst, hlast, k))
+            value = log_scaled(evaluate(bits[node, P1], bits[node, P2], h))
         else:
-            res, _ = random_playout(
-                bits[node, P1], bits[node, P2], ints[node, TO_MOVE], full, win_masks, cell_ptr, cell_wins, rng, scratch
-            )
+            res, _ = random_playout(bits[node, P1], bits[node, P2], ints[node, TO_MOVE], t, rng, scratch)
             value = _terminal_value(res)
         # backpropagation
         while node != -1:
@@ -159,8 +156,9 @@ def run_iterations(
 
 
 @njit(cache=True)
-def root_choice(ints, vals, meta):
+def root_choice(tree):
     """The most visited root child's move (lowest cell on ties); -1 if none."""
+    ints, _, vals, meta = tree
     best_n = -1.0
     best_move = -1
     ch = ints[meta[1], FIRST_CHILD]
@@ -185,8 +183,10 @@ def find_child(ints, node, move):
 
 
 @njit(cache=True)
-def compact(ints, bits, vals, meta, new_root, out_ints, out_bits, out_vals, out_meta):
-    """Copy the subtree under ``new_root`` into the ``out_*`` tables, rooted at slot 0."""
+def compact(tree, new_root, out):
+    """Copy the subtree under ``new_root`` into the tree ``out``, rooted at slot 0."""
+    ints, bits, vals, meta = tree
+    out_ints, out_bits, out_vals, out_meta = out
     stack = np.empty(meta[0], dtype=np.int64)
     remap = np.empty(meta[0], dtype=np.int64)
     n = 0

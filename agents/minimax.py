@@ -19,23 +19,12 @@ import numpy as np
 
 from agents.base import Agent
 from agents.heuristic import heuristic_tables
-from agents.minimax_core import MATE_BAND, WIN, negamax_root
+from agents.minimax_core import MATE_BAND, WIN, SearchTables, negamax_root, new_search_tables
 from agents.minimax_paper import paper_root_values
 from agents.registry import AgentEntry, Param, non_negative, register_agent
-from bttt import GameState, Rules
+from bttt import GameState
 
 _UNLIMITED = 1 << 62
-
-
-class _RulesTables:
-    """Everything the kernels need for one rule set, built once."""
-
-    def __init__(self, rules: Rules) -> None:
-        t = rules.tables
-        h = heuristic_tables(rules)
-        self.full = np.uint64(rules.full_mask)
-        self.win_masks, self.cell_ptr, self.cell_wins = t.win_masks, t.cell_ptr, t.cell_wins
-        self.hmasks, self.hfirst, self.hlast, self.bricks, self.k = h.masks, h.first, h.last, h.bricks, h.win_length
 
 
 class MinimaxAgent(Agent):
@@ -44,25 +33,23 @@ class MinimaxAgent(Agent):
     def __init__(
         self,
         depth: int | None = None,
-        time: float = 0.0,
+        time: float | None = None,
         mode: str | None = None,
-        preset: str = "none",
-        tt_bits: int = 18,
+        preset: str | None = None,
+        tt_bits: int | None = None,
         seed: int | None = None,
     ) -> None:
-        if preset not in ("none", "paper"):
-            raise ValueError(f"preset must be 'none' or 'paper', got {preset!r}")
-        if depth is None:
-            depth = 2 if preset == "paper" else 4
-        if mode is None:
-            mode = "paper" if preset == "paper" else "fast"
-        if mode not in ("fast", "paper"):
-            raise ValueError(f"mode must be 'fast' or 'paper', got {mode!r}")
-        self.depth, self.time, self.mode, self.preset = int(depth), float(time), mode, preset
-        self.tt_bits = int(tt_bits)
-        self.name = f"minimax:depth={self.depth},time={self.time!r},mode={mode},preset={preset},tt_bits={tt_bits}"
-        self._tables: dict[Rules, _RulesTables] = {}
-        self._tt: tuple[np.ndarray, ...] | None = None
+        """Parameters left as None take the registry's defaults, or the ``preset``'s values (``preset="paper"``)."""
+        v = ENTRY.resolve({"depth": depth, "time": time, "mode": mode, "preset": preset, "tt_bits": tt_bits})
+        self.depth, self.time, self.mode, self.preset, self.tt_bits = (
+            int(v["depth"]),
+            float(v["time"]),
+            v["mode"],
+            v["preset"],
+            int(v["tt_bits"]),
+        )
+        self.name = ENTRY.canonical_name(v)
+        self._tt: SearchTables | None = None
         self.last_info: dict = {}
         self.seed(seed)
 
@@ -76,31 +63,16 @@ class MinimaxAgent(Agent):
     def step(self, state: GameState) -> int:
         if state.is_terminal():
             raise ValueError("no legal move: the game is over")
-        tables = self._tables.get(state.rules)
-        if tables is None:
-            tables = self._tables.setdefault(state.rules, _RulesTables(state.rules))
         if self.mode == "paper":
-            return self._step_paper(state, tables)
-        return self._step_fast(state, tables)
+            return self._step_paper(state)
+        return self.search(state)[0]
 
     # ---------------------------------------------------------------- paper
     def root_values(self, state: GameState) -> dict[int, float]:
         """The original Minimax value (player 1's view) of every legal move."""
-        t = self._tables.get(state.rules) or self._tables.setdefault(state.rules, _RulesTables(state.rules))
+        rules = state.rules
         moves, values = paper_root_values(
-            np.uint64(state.p1),
-            np.uint64(state.p2),
-            state.to_move,
-            self.depth,
-            t.full,
-            t.win_masks,
-            t.cell_ptr,
-            t.cell_wins,
-            t.hmasks,
-            t.hfirst,
-            t.hlast,
-            t.bricks,
-            t.k,
+            np.uint64(state.p1), np.uint64(state.p2), state.to_move, self.depth, rules.tables, heuristic_tables(rules)
         )
         return {int(m): float(v) for m, v in zip(moves, values, strict=True)}
 
@@ -110,35 +82,22 @@ class MinimaxAgent(Agent):
         best = max(values.values()) if state.to_move == 1 else min(values.values())
         return [m for m, v in values.items() if v == best]
 
-    def _step_paper(self, state: GameState, tables: _RulesTables) -> int:
+    def _step_paper(self, state: GameState) -> int:
         ties = self.best_actions(state)
         self.last_info = {"ties": ties}
         return ties[int(self.rng.integers(len(ties)))]
 
     # ----------------------------------------------------------------- fast
-    def _table(self) -> tuple[np.ndarray, ...]:
+    def _table(self) -> SearchTables:
         if self._tt is None:
-            size = 1 << self.tt_bits
-            self._tt = (
-                np.zeros(size, dtype=np.uint64),
-                np.zeros(size, dtype=np.float64),
-                np.full(size, -1, dtype=np.int8),
-                np.zeros(size, dtype=np.int8),
-                np.zeros(size, dtype=np.int8),
-                np.zeros((2, 64), dtype=np.int64),
-                np.full((64, 2), -1, dtype=np.int64),
-                np.random.default_rng(0x5EED).integers(0, 2**63, size=(3, 64), dtype=np.int64).astype(np.uint64)
-                * np.uint64(2)
-                + np.uint64(1),
-            )
+            self._tt = new_search_tables(self.tt_bits)
         return self._tt
 
     def search(self, state: GameState) -> tuple[int, float, int, int]:
         """Iterative deepening; returns (move, value for the side to move, depth reached, nodes)."""
-        t = self._tables.get(state.rules) or self._tables.setdefault(state.rules, _RulesTables(state.rules))
-        tt_key, tt_val, tt_depth, tt_flag, tt_move, history, killers, zob = self._table()
-        history //= 4  # age the history of previous moves
-        killers[:] = -1
+        t, heur, tt = state.rules.tables, heuristic_tables(state.rules), self._table()
+        tt.history[:] //= 4  # age the history of previous moves
+        tt.killers[:] = -1
         order = np.array(state.legal_actions(), dtype=np.int64)
         self.rng.shuffle(order)
         p1, p2 = np.uint64(state.p1), np.uint64(state.p2)
@@ -153,29 +112,7 @@ class MinimaxAgent(Agent):
                     break
                 limit = max(1, int(remaining * nps))
             t0 = time.perf_counter()
-            move, val, values, n, aborted = negamax_root(
-                p1,
-                p2,
-                state.to_move,
-                depth,
-                order,
-                limit,
-                t.full,
-                t.win_masks,
-                t.hmasks,
-                t.hfirst,
-                t.hlast,
-                t.bricks,
-                t.k,
-                zob,
-                tt_key,
-                tt_val,
-                tt_depth,
-                tt_flag,
-                tt_move,
-                history,
-                killers,
-            )
+            move, val, values, n, aborted = negamax_root(p1, p2, state.to_move, depth, order, limit, t, heur, tt)
             nodes += n
             if aborted:
                 break
@@ -187,13 +124,6 @@ class MinimaxAgent(Agent):
         self.last_info = {"depth": reached, "value": value, "nodes": nodes, "seconds": time.perf_counter() - start}
         return best, value, reached, nodes
 
-    def _step_fast(self, state: GameState, tables: _RulesTables) -> int:
-        return self.search(state)[0]
-
-
-def _make(depth: int, time: float, mode: str, preset: str, tt_bits: int) -> MinimaxAgent:
-    return MinimaxAgent(depth=depth, time=time, mode=mode, preset=preset, tt_bits=tt_bits)
-
 
 def _depth_ok(v: int) -> str | None:
     return None if 1 <= v <= 49 else "must be 1..49"
@@ -203,10 +133,10 @@ def _tt_ok(v: int) -> str | None:
     return None if 10 <= v <= 26 else "must be 10..26 (table of 2**tt_bits entries)"
 
 
-register_agent(
+ENTRY = register_agent(
     AgentEntry(
         "minimax",
-        _make,
+        MinimaxAgent,
         (
             Param("depth", int, 4, "search depth in plies (the maximum when time is set)", check=_depth_ok),
             Param("time", float, 0.0, "time budget per move in seconds, 0 = none (fast mode)", check=non_negative),

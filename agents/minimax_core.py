@@ -12,11 +12,13 @@ an uncached kernel would cost every process seconds of compilation.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 
 from agents.heuristic import evaluate
-from bttt._core import lowest_bit_index
+from bttt.kernels import lowest_bit_index, winning_cells
 
 WIN = 1_000_000.0
 MATE_BAND = 10_000.0  # |score| > WIN - MATE_BAND means a forced win/loss
@@ -31,17 +33,33 @@ _SIDE, _DEPTH, _N, _IDX, _BEST_MOVE = range(5)
 _ALPHA, _BETA, _ALPHA0, _BEST = range(4)
 
 
-@njit(cache=True)
-def win_cells(me, opp, live_masks):
-    """Bitboard of empty cells where ``me`` would complete a live window."""
-    out = _ZERO
-    for i in range(live_masks.shape[0]):
-        m = live_masks[i]
-        if m & opp == _ZERO:
-            e = m & ~me
-            if e != _ZERO and e & (e - _ONE) == _ZERO:
-                out |= e
-    return out
+class SearchTables(NamedTuple):
+    """The search's memory, kept between moves: transposition table, move-ordering tables and Zobrist keys."""
+
+    key: np.ndarray  # uint64 [2**bits]: full hash of the stored position
+    val: np.ndarray  # float64: value (mate scores relative to the stored node)
+    depth: np.ndarray  # int8: depth searched (-1 = empty)
+    flag: np.ndarray  # int8: EXACT, LOWER or UPPER
+    move: np.ndarray  # int8: best move found
+    history: np.ndarray  # int64 (2, 64): history heuristic per side and cell
+    killers: np.ndarray  # int64 (MAX_PLY + 1, 2): killer moves per ply
+    zob: np.ndarray  # uint64 (3, 64): Zobrist keys of player 1, player 2 and brick per cell
+
+
+def new_search_tables(bits: int) -> SearchTables:
+    """Empty tables with a transposition table of ``2**bits`` entries (Zobrist keys from a fixed seed)."""
+    size = 1 << bits
+    zob = np.random.default_rng(0x5EED).integers(0, 2**63, size=(3, 64), dtype=np.int64).astype(np.uint64)
+    return SearchTables(
+        np.zeros(size, dtype=np.uint64),
+        np.zeros(size, dtype=np.float64),
+        np.full(size, -1, dtype=np.int8),
+        np.zeros(size, dtype=np.int8),
+        np.zeros(size, dtype=np.int8),
+        np.zeros((2, 64), dtype=np.int64),
+        np.full((MAX_PLY + 1, 2), -1, dtype=np.int64),
+        zob * np.uint64(2) + np.uint64(1),
+    )
 
 
 @njit(cache=True)
@@ -77,49 +95,27 @@ def _mate_from_tt(v, ply):
 
 
 @njit(cache=True)
-def _store(h, depth, best, alpha0, beta, best_move, ply, tt_key, tt_val, tt_depth, tt_flag, tt_move):
-    slot = h & np.uint64(tt_key.shape[0] - 1)
+def _store(tt, h, depth, best, alpha0, beta, best_move, ply):
+    slot = h & np.uint64(tt.key.shape[0] - 1)
     if best <= alpha0:
         flag = UPPER
     elif best >= beta:
         flag = LOWER
     else:
         flag = EXACT
-    tt_key[slot] = h
-    tt_val[slot] = _mate_to_tt(best, ply)
-    tt_depth[slot] = depth
-    tt_flag[slot] = flag
-    tt_move[slot] = best_move
+    tt.key[slot] = h
+    tt.val[slot] = _mate_to_tt(best, ply)
+    tt.depth[slot] = depth
+    tt.flag[slot] = flag
+    tt.move[slot] = best_move
 
 
 @njit(cache=True)
-def search(
-    me0,
-    opp0,
-    side0,
-    h0,
-    depth0,
-    ply0,
-    alpha_in,
-    beta_in,
-    full,
-    live,
-    hmasks,
-    hfirst,
-    hlast,
-    bricks,
-    k,
-    zob,
-    tt_key,
-    tt_val,
-    tt_depth,
-    tt_flag,
-    tt_move,
-    history,
-    killers,
-    stats,
-):
+def search(me0, opp0, side0, h0, depth0, ply0, alpha_in, beta_in, t, heur, tt, stats):
     """Negamax value of a position for its side to move (``side0`` 0 = player 1) at ``ply0``.
+
+    ``t`` is the variant's :class:`bttt.kernels.RuleTables`, ``heur`` its heuristic tables, ``tt`` the
+    :class:`SearchTables`.
 
     ``stats`` = [nodes, node limit, aborted]; on hitting the limit it sets aborted
     and returns 0 (the value is then meaningless).
@@ -131,7 +127,10 @@ def search(
     ff = np.empty((MAX_PLY + 1, 4), dtype=np.float64)
     moves = np.empty((MAX_PLY + 1, 64), dtype=np.int64)
     scores = np.empty((MAX_PLY + 1, 64), dtype=np.int64)
-    tt_mask = np.uint64(tt_key.shape[0] - 1)
+    tt_mask = np.uint64(tt.key.shape[0] - 1)
+    full = t.full
+    tt_key, tt_val, tt_depth, tt_flag, tt_move = tt.key, tt.val, tt.depth, tt.flag, tt.move
+    history, killers, zob = tt.history, tt.killers, tt.zob
     p = ply0
     fme[p], fopp[p], fh[p] = me0, opp0, h0
     fi[p, _SIDE], fi[p, _DEPTH] = side0, depth0
@@ -150,14 +149,11 @@ def search(
             if free == _ZERO:
                 ret = 0.0
                 continue
-            if win_cells(me, opp, live) & free != _ZERO:
+            if winning_cells(me, opp, t) & free != _ZERO:
                 ret = WIN - (p + 1)
                 continue
             if depth <= 0:
-                if side == 0:
-                    ret = evaluate(me, opp, bricks, hmasks, hfirst, hlast, k)
-                else:
-                    ret = -evaluate(opp, me, bricks, hmasks, hfirst, hlast, k)
+                ret = evaluate(me, opp, heur) if side == 0 else -evaluate(opp, me, heur)
                 continue
             slot = fh[p] & tt_mask
             tt_mv = -1
@@ -176,7 +172,7 @@ def search(
                     if ff[p, _ALPHA] >= ff[p, _BETA]:
                         ret = v
                         continue
-            threats = win_cells(opp, me, live) & free
+            threats = winning_cells(opp, me, t) & free
             if threats != _ZERO:
                 if threats & (threats - _ONE) != _ZERO:
                     ret = -(WIN - (p + 2))  # two threats: one block is not enough
@@ -210,20 +206,7 @@ def search(
             i = fi[p, _IDX]
             n = fi[p, _N]
             if i >= n:
-                _store(
-                    fh[p],
-                    fi[p, _DEPTH],
-                    ff[p, _BEST],
-                    ff[p, _ALPHA0],
-                    ff[p, _BETA],
-                    fi[p, _BEST_MOVE],
-                    p,
-                    tt_key,
-                    tt_val,
-                    tt_depth,
-                    tt_flag,
-                    tt_move,
-                )
+                _store(tt, fh[p], fi[p, _DEPTH], ff[p, _BEST], ff[p, _ALPHA0], ff[p, _BETA], fi[p, _BEST_MOVE], p)
                 ret = ff[p, _BEST]
                 mode = _RETURN
                 continue
@@ -232,12 +215,12 @@ def search(
                 if scores[p, j] > scores[p, j_best]:
                     j_best = j
             if j_best != i:
-                t = moves[p, i]
+                tmp = moves[p, i]
                 moves[p, i] = moves[p, j_best]
-                moves[p, j_best] = t
-                t = scores[p, i]
+                moves[p, j_best] = tmp
+                tmp = scores[p, i]
                 scores[p, i] = scores[p, j_best]
-                scores[p, j_best] = t
+                scores[p, j_best] = tmp
             c = moves[p, i]
             side = fi[p, _SIDE]
             q = p + 1
@@ -266,20 +249,7 @@ def search(
                             killers[p, 1] = killers[p, 0]
                             killers[p, 0] = c
                         history[fi[p, _SIDE], c] += fi[p, _DEPTH] * fi[p, _DEPTH]
-                        _store(
-                            fh[p],
-                            fi[p, _DEPTH],
-                            v,
-                            ff[p, _ALPHA0],
-                            ff[p, _BETA],
-                            c,
-                            p,
-                            tt_key,
-                            tt_val,
-                            tt_depth,
-                            tt_flag,
-                            tt_move,
-                        )
+                        _store(tt, fh[p], fi[p, _DEPTH], v, ff[p, _ALPHA0], ff[p, _BETA], c, p)
                         ret = v
                         continue  # still _RETURN: pass the cut-off value up
             fi[p, _IDX] += 1
@@ -287,29 +257,7 @@ def search(
 
 
 @njit(cache=True)
-def negamax_root(
-    p1,
-    p2,
-    to_move,
-    depth,
-    root_moves,
-    node_limit,
-    full,
-    live,
-    hmasks,
-    hfirst,
-    hlast,
-    bricks,
-    k,
-    zob,
-    tt_key,
-    tt_val,
-    tt_depth,
-    tt_flag,
-    tt_move,
-    history,
-    killers,
-):
+def negamax_root(p1, p2, to_move, depth, root_moves, node_limit, t, heur, tt):
     """Search ``root_moves`` (tried in the given order) to ``depth`` plies.
 
     Returns (best move, its value, per-move values in ``root_moves`` order, nodes,
@@ -321,18 +269,18 @@ def negamax_root(
     stats[1] = node_limit
     side = 0 if to_move == 1 else 1
     me, opp = (p1, p2) if side == 0 else (p2, p1)
-    h = zobrist_hash(p1, p2, bricks, zob)
+    h = zobrist_hash(p1, p2, t.bricks, tt.zob)
     n = root_moves.shape[0]
     values = np.full(n, -np.inf)
-    free = full & ~(me | opp)
-    wins = win_cells(me, opp, live) & free
+    free = t.full & ~(me | opp)
+    wins = winning_cells(me, opp, t) & free
     if wins != _ZERO:
         c = lowest_bit_index(wins)
         for i in range(n):
             if root_moves[i] == c:
                 values[i] = WIN - 1
         return c, WIN - 1, values, 1, 0
-    threats = win_cells(opp, me, live) & free
+    threats = winning_cells(opp, me, t) & free
     alpha = -np.inf
     best = -np.inf
     best_move = root_moves[0]
@@ -342,32 +290,8 @@ def negamax_root(
         if threats != _ZERO and threats & b == _ZERO:
             values[i] = -(WIN - 2)  # ignores a threat: the opponent wins next move
         else:
-            values[i] = -search(
-                opp,
-                me | b,
-                1 - side,
-                h ^ zob[side, c],
-                depth - 1,
-                1,
-                -np.inf,
-                -alpha,
-                full,
-                live,
-                hmasks,
-                hfirst,
-                hlast,
-                bricks,
-                k,
-                zob,
-                tt_key,
-                tt_val,
-                tt_depth,
-                tt_flag,
-                tt_move,
-                history,
-                killers,
-                stats,
-            )
+            child = h ^ tt.zob[side, c]
+            values[i] = -search(opp, me | b, 1 - side, child, depth - 1, 1, -np.inf, -alpha, t, heur, tt, stats)
             if stats[2]:
                 return best_move, best, values, stats[0], 1
         if values[i] > best:

@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit
 
 from agents.heuristic import evaluate
-from bttt._core import is_win_at, lowest_bit_index
+from bttt.kernels import DRAW, ONGOING, P1_WIN, lowest_bit_index, play_cell
 
 _ONE = np.uint64(1)
 _ZERO = np.uint64(0)
@@ -22,9 +22,7 @@ _ENTER, _NEXT, _RETURN = 0, 1, 2
 
 
 @njit(cache=True)
-def _paper_minimax(
-    p1, p2, to_move, depth, alpha, beta, full, win_masks, cell_ptr, cell_wins, hmasks, hfirst, hlast, bricks, k
-):
+def _paper_minimax(p1, p2, to_move, depth, alpha, beta, t, h):
     """The original alpha-beta minimax of a non-terminal position (player 1's point of view)."""
     fp1 = np.empty(depth + 1, dtype=np.uint64)
     fp2 = np.empty(depth + 1, dtype=np.uint64)
@@ -39,10 +37,10 @@ def _paper_minimax(
     while True:
         if mode == _ENTER:
             if depth - p == 0:
-                ret = evaluate(fp1[p], fp2[p], bricks, hmasks, hfirst, hlast, k)
+                ret = evaluate(fp1[p], fp2[p], h)
                 mode = _RETURN
                 continue
-            frem[p] = full & ~(fp1[p] | fp2[p])
+            frem[p] = t.full & ~(fp1[p] | fp2[p])
             fab[p, 2] = -np.inf if fmover[p] == 1 else np.inf
             mode = _NEXT
         elif mode == _NEXT:
@@ -53,18 +51,10 @@ def _paper_minimax(
                 continue
             c = lowest_bit_index(rem)
             frem[p] = rem & (rem - _ONE)
-            b = _ONE << np.uint64(c)
             mover = fmover[p]
-            if mover == 1:
-                n1, n2 = fp1[p] | b, fp2[p]
-                won = is_win_at(n1, c, win_masks, cell_ptr, cell_wins)
-            else:
-                n1, n2 = fp1[p], fp2[p] | b
-                won = is_win_at(n2, c, win_masks, cell_ptr, cell_wins)
-            if won:
-                v = 1.0 if mover == 1 else -1.0
-            elif (n1 | n2) & full == full:
-                v = 0.0
+            n1, n2, status = play_cell(fp1[p], fp2[p], mover, c, t.full, t)
+            if status != ONGOING:
+                v = _terminal_value(status)
             else:
                 q = p + 1
                 fp1[q], fp2[q], fmover[q] = n1, n2, 3 - mover
@@ -86,6 +76,16 @@ def _paper_minimax(
 
 
 @njit(cache=True)
+def _terminal_value(status):
+    """+1, -1 or 0 from player 1's point of view, as the original scored finished games."""
+    if status == P1_WIN:
+        return 1.0
+    if status == DRAW:
+        return 0.0
+    return -1.0
+
+
+@njit(cache=True)
 def _take(fab, p, mover, v):
     """Fold a child's value into frame ``p``; False on an alpha-beta cut-off."""
     if mover == 1:
@@ -102,44 +102,20 @@ def _take(fab, p, mover, v):
 
 
 @njit(cache=True)
-def paper_root_values(p1, p2, to_move, depth, full, win_masks, cell_ptr, cell_wins, hmasks, hfirst, hlast, bricks, k):
+def paper_root_values(p1, p2, to_move, depth, t, h):
     """(moves, values): every legal move in ascending order and its exact original Minimax value."""
-    free = full & ~(p1 | p2)
+    free = t.full & ~(p1 | p2)
     n = 0
     moves = np.empty(64, dtype=np.int64)
     values = np.empty(64, dtype=np.float64)
     while free != _ZERO:
         c = lowest_bit_index(free)
-        b = _ONE << np.uint64(c)
         free &= free - _ONE
-        if to_move == 1:
-            n1, n2 = p1 | b, p2
-            won = is_win_at(n1, c, win_masks, cell_ptr, cell_wins)
+        n1, n2, status = play_cell(p1, p2, to_move, c, t.full, t)
+        if status != ONGOING:
+            v = _terminal_value(status)
         else:
-            n1, n2 = p1, p2 | b
-            won = is_win_at(n2, c, win_masks, cell_ptr, cell_wins)
-        if won:
-            v = 1.0 if to_move == 1 else -1.0
-        elif (n1 | n2) & full == full:
-            v = 0.0
-        else:
-            v = _paper_minimax(
-                n1,
-                n2,
-                3 - to_move,
-                max(depth - 1, 0),
-                -10000.0,
-                10000.0,
-                full,
-                win_masks,
-                cell_ptr,
-                cell_wins,
-                hmasks,
-                hfirst,
-                hlast,
-                bricks,
-                k,
-            )
+            v = _paper_minimax(n1, n2, 3 - to_move, max(depth - 1, 0), -10000.0, 10000.0, t, h)
         moves[n] = c
         values[n] = v
         n += 1

@@ -85,10 +85,36 @@ class AgentEntry:
         valid = ", ".join(p.name for p in self.params) or "none"
         raise AgentSpecError(f"{self.name}: unknown parameter {name!r}; valid parameters: {valid}")
 
+    def resolve(self, given: dict[str, Any]) -> dict[str, Any]:
+        """Every parameter's value: the defaults, then the chosen ``preset``'s values, then the ``given`` ones
+        (already typed; None means "not given"), each validated. The one place presets are applied."""
+        values = {p.name: p.default for p in self.params}
+        preset = given.get("preset")
+        if preset is not None and self.presets:
+            values.update(self.presets.get(self.param("preset").validate(self.name, preset), {}))
+        for key, value in given.items():
+            if value is not None:
+                values[key] = self.param(key).validate(self.name, value)
+        return values
+
     def canonical_name(self, values: dict[str, Any]) -> str:
+        """The spec that names exactly this configuration (every parameter, in declaration order)."""
         if not self.params:
             return self.name
-        return self.name + ":" + ",".join(f"{p.name}={_fmt(values[p.name])}" for p in self.params)
+        return self.name + ":" + ",".join(f"{p.name}={format_value(values[p.name])}" for p in self.params)
+
+    def describe(self) -> list[str]:
+        """Text lines for ``bttt agents``: the agent, each parameter with its default and help, the presets."""
+        source = "" if self.source == "built-in" else f"  [{self.source}]"
+        lines = [f"{self.name}: {self.help}{source}"]
+        for p in self.params:
+            kind = "|".join(map(str, p.choices)) if p.choices else p.type.__name__
+            setting = f"{p.name}={format_value(p.default)}"
+            lines.append(f"    {setting:<22} {kind:<18} {p.help}")
+        for preset, values in self.presets.items():
+            body = ",".join(f"{k}={format_value(v)}" for k, v in values.items())
+            lines.append(f"    preset {preset}: {body}")
+        return lines
 
 
 def positive(value) -> str | None:
@@ -176,20 +202,20 @@ def make_agent(spec: str, seed: int | None = None) -> Agent:
         raw = parse_spec(spec)[1]
         if not entry.params and raw:
             raise AgentSpecError(f"{name} takes no parameters, got {', '.join(raw)}")
-        values = {p.name: p.default for p in entry.params}
-        if "preset" in raw and entry.presets:
-            chosen = entry.param("preset").convert(name, raw["preset"])
-            values.update(entry.presets.get(chosen, {}))
-        for key, text in raw.items():
-            values[key] = entry.param(key).convert(name, text)
+        values = entry.resolve({key: entry.param(key).convert(name, text) for key, text in raw.items()})
         agent = as_agent(entry.factory(**values))
-        if entry.params:
-            agent.name = entry.canonical_name(values)
-        elif getattr(agent, "name", None) in (None, "agent"):
-            agent.name = name
+        canonical = entry.canonical_name(values)
+        if getattr(agent, "name", None) != canonical:  # a plug-in factory that does not name its agents
+            agent.name = canonical
     if seed is not None and hasattr(agent, "seed"):
         agent.seed(seed)
     return agent
+
+
+def canonical_spec(agent: str, **given: Any) -> str:
+    """The canonical spec of a registered agent built with these parameter values (for agents built directly)."""
+    entry = get_entry(agent)
+    return entry.canonical_name(entry.resolve(given))
 
 
 def _is_plugin_spec(spec: str, name: str) -> bool:
@@ -232,7 +258,8 @@ def _literal(text: str) -> Any:
     return {"true": True, "false": False, "none": None}.get(low, text)
 
 
-def _fmt(value: Any) -> str:
+def format_value(value: Any) -> str:
+    """A parameter value as written in specs (floats exactly, booleans and None in lower case)."""
     if isinstance(value, float):
         return repr(value)
     if value is None:

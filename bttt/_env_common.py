@@ -98,13 +98,9 @@ class BoardPlanes:
         self.mask[:] = mask
 
     def _build(self, state: GameState) -> tuple[np.ndarray, np.ndarray]:
-        board = state.board()
-        planes = np.zeros_like(self.planes)
-        for player in (1, 2):
-            view = planes[player - 1]
-            view[..., OWN] = board == player
-            view[..., OPP] = board == 3 - player
-            view[..., BRICK] = board == 3
+        mover = state.observation().transpose(1, 2, 0).astype(np.int8)  # (rows, cols, own/opp/brick)
+        other = mover[..., [OPP, OWN, BRICK]]
+        planes = np.stack([mover, other] if state.to_move == 1 else [other, mover])
         return planes, state.legal_mask().astype(np.int8)
 
     def play(self, cell: int, player: int, terminal: bool) -> None:

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 SYMBOLS = {0: " ", 1: "O", 2: "X", 3: "B"}
 
 
-def render_text(state: GameState) -> str:
+def render_text(state: GameState, mark_win: bool = True) -> str:
     """Rows lettered at the left, columns numbered at the bottom, O / X / B stones::
 
     A| | | | | | | |
@@ -22,10 +22,18 @@ def render_text(state: GameState) -> str:
     G| | | | | | | |
      ________________
      |1|2|3|4|5|6|7|
+
+    With ``mark_win``, the stones of a winning line are drawn in lower case (``o`` / ``x``).
     """
     board = state.board()
     rows, cols = board.shape
-    lines = [ROW_LETTERS[r] + "|" + "".join(SYMBOLS[int(v)] + "|" for v in board[r]) for r in range(rows)]
+    win = set(state.winning_line()) if mark_win else set()
+
+    def symbol(r: int, c: int) -> str:
+        text = SYMBOLS[int(board[r, c])]
+        return text.lower() if r * cols + c in win else text
+
+    lines = [ROW_LETTERS[r] + "|" + "".join(symbol(r, c) + "|" for c in range(cols)) for r in range(rows)]
     lines.append(" " + "__" * (cols + 1))
     lines.append(" |" + "".join(f"{c + 1}|" for c in range(cols)))
     return "\n".join(lines)

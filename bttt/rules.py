@@ -10,26 +10,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache, cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bttt.cells import cell_name, parse_cells
+from bttt.cells import cell_name
 from bttt.errors import RulesError
+from bttt.layouts import BrickSpecError, layout_name, parse_layout
+
+if TYPE_CHECKING:
+    from bttt.kernels import RuleTables
 
 MIN_SIZE, MAX_SIZE = 3, 7
 # Window directions in the order the original code enumerates them:
 # row (right), column (down), diagonal (down-right), anti-diagonal (down-left).
 DIRECTIONS = ((0, 1), (1, 0), (1, 1), (1, -1))
-
-
-@dataclass(frozen=True)
-class Tables:
-    """Bitmask tables for the numba core (all numpy arrays, no Python objects)."""
-
-    win_masks: np.ndarray  # uint64[n_live]: windows that contain no brick
-    cell_ptr: np.ndarray  # int32[n_cells + 1]: CSR offsets into cell_wins
-    cell_wins: np.ndarray  # int32[...]: indices into win_masks of the windows through each cell
-    bit: np.ndarray  # uint64[n_cells]: 1 << cell
 
 
 @dataclass(frozen=True)
@@ -39,10 +34,11 @@ class Rules:
     Args:
         rows, cols: board size, each from 3 to 7.
         win_length: stones in a line needed to win (2 up to the longer side).
-        bricks: cells nobody may play and no winning line may cross. ``"center"``
-            (the default) is the centre cell, D4 on 7x7; also a cell name, a
-            comma- or plus-separated string ("D3,E5", "D3+E5"), an iterable of names or indices, or ``None``
-            / ``()`` for no brick.
+        bricks: cells nobody may play and no winning line may cross: one layout of the brick grammar
+            (:mod:`bttt.layouts`): ``"center"`` (the default: the centre cell, D4 on 7x7), a cell (``"E5"``, 32),
+            several bricks joined by ``+`` (``"D3+E5"``), ``"none"``; in Python also an iterable of cells, or
+            ``None`` / ``()`` for no brick. A comma (several layouts) is refused: a distribution over layouts is
+            drawn per game by the environments and commands, never fixed in a ``Rules``.
     """
 
     rows: int = 7
@@ -70,19 +66,18 @@ class Rules:
             raise RulesError("bricks cover the whole board: leave at least one playable cell")
 
     def _normalise_bricks(self, bricks: tuple[int, ...] | str | int | Iterable | None) -> tuple[int, ...]:
-        if bricks is None:
-            return ()
         if isinstance(bricks, str) and bricks.strip().lower() == "center":
             return ((self.rows // 2) * self.cols + self.cols // 2,)
-        if isinstance(bricks, str) and bricks.strip().lower() in ("", "none"):
-            return ()
-        if isinstance(bricks, str):
-            bricks = bricks.replace("+", ",")  # "D3+E5", the layout notation, means D3 and E5 too
-        cells = parse_cells(bricks, self.rows, self.cols)
-        if len(set(cells)) != len(cells):
-            dupes = sorted({c for c in cells if cells.count(c) > 1})
-            raise RulesError(f"brick cells repeat: {', '.join(self.name(c) for c in dupes)}")
-        return tuple(sorted(cells))
+        try:
+            return parse_layout(bricks, self.rows, self.cols)
+        except BrickSpecError as exc:
+            raise RulesError(f"Rules(bricks={bricks!r}): {exc}") from None
+
+    def __repr__(self) -> str:
+        return (
+            f"Rules(rows={self.rows}, cols={self.cols}, win_length={self.win_length}, "
+            f"bricks={layout_name(self.bricks, self.rows, self.cols)!r})"
+        )
 
     # ----------------------------------------------------------------- geometry
     @cached_property
@@ -124,8 +119,8 @@ class Rules:
         return _windows(self.rows, self.cols, self.win_length)
 
     @cached_property
-    def tables(self) -> Tables:
-        """Lookup tables for the numba core, built once per variant and shared (do not modify)."""
+    def tables(self) -> RuleTables:
+        """The :class:`bttt.kernels.RuleTables` of this variant, built once and shared (do not modify)."""
         return _tables(self.rows, self.cols, self.win_length, self.bricks)
 
     @cached_property
@@ -139,7 +134,7 @@ class Rules:
         return _cell_win_masks(self.rows, self.cols, self.win_length, self.bricks)
 
     def describe(self) -> str:
-        bricks = ",".join(self.name(c) for c in self.bricks) or "none"
+        bricks = layout_name(self.bricks, self.rows, self.cols)
         return f"{self.rows}x{self.cols}, {self.win_length} in a row, bricks: {bricks}"
 
 
@@ -156,11 +151,12 @@ def _windows(rows: int, cols: int, k: int) -> np.ndarray:
 
 
 @cache
-def _tables(rows: int, cols: int, k: int, bricks: tuple[int, ...]) -> Tables:
+def _tables(rows: int, cols: int, k: int, bricks: tuple[int, ...]) -> RuleTables:
     """Cached across equal variants: a new ``Rules`` per episode costs no rebuild."""
+    from bttt.kernels import RuleTables  # numba loads only when a kernel is needed, not on `import bttt`
+
     n_cells = rows * cols
     brick_set = set(bricks)
-    bit = np.array([1 << c for c in range(n_cells)], dtype=np.uint64)
     live = [w for w in _windows(rows, cols, k) if not any(int(c) in brick_set for c in w)]
     masks = np.array([sum(1 << int(c) for c in w) for w in live], dtype=np.uint64)
     per_cell: list[list[int]] = [[] for _ in range(n_cells)]
@@ -170,7 +166,11 @@ def _tables(rows: int, cols: int, k: int, bricks: tuple[int, ...]) -> Tables:
     ptr = np.zeros(n_cells + 1, dtype=np.int32)
     ptr[1:] = np.cumsum([len(p) for p in per_cell])
     wins = np.array([i for p in per_cell for i in p], dtype=np.int32)
-    return Tables(masks, ptr, wins, bit)
+    brick_mask = sum(1 << c for c in bricks)
+    full = ((1 << n_cells) - 1) & ~brick_mask
+    for a in (masks, ptr, wins):
+        a.setflags(write=False)
+    return RuleTables(np.uint64(full), np.uint64(brick_mask), masks, ptr, wins, rows, cols, k)
 
 
 @cache

@@ -1,8 +1,12 @@
 """The game state shared by search, environments and tournaments.
 
 OpenSpiel-style: ``legal_actions``, ``apply_action``, ``is_terminal``, ``returns``,
-``clone``. Stones live in two Python-int bitboards (bit ``c`` = cell ``c``); the
-win test after each move runs in the numba core.
+``clone``. Stones live in two Python-int bitboards (bit ``c`` = cell ``c``).
+
+The searches place stones with :func:`bttt.kernels.play_cell`; this object is their Python front, and its
+:meth:`GameState.apply_action` tests the same live windows (:attr:`bttt.Rules.cell_win_masks`, derived from the
+kernels' tables) in Python, because one call into numba from Python (about 3.6 us) costs more than the whole
+Python step (about 1.5 us). ``tests/test_kernels.py`` checks that both agree with an independent line checker.
 """
 
 from __future__ import annotations
@@ -11,14 +15,15 @@ import re
 
 import numpy as np
 
-from bttt import _core
+from bttt import kernels
 from bttt.cells import parse_cell, parse_cells
-from bttt.errors import IllegalMoveError, SerializationError
+from bttt.errors import BtttError, IllegalMoveError, SerializationError
+from bttt.kernels import DRAW, ONGOING, P1_WIN, P2_WIN
+from bttt.layouts import layout_name
 from bttt.rules import Rules
 
 EMPTY, P1, P2, BRICK = 0, 1, 2, 3
-_ONGOING, _P1_WIN, _P2_WIN, _DRAW = _core.ONGOING, _core.P1_WIN, _core.P2_WIN, _core.DRAW
-_STATUS_WINNER = {_core.ONGOING: 0, _core.P1_WIN: 1, _core.P2_WIN: 2, _core.DRAW: 0}
+_STATUS_WINNER = {ONGOING: 0, P1_WIN: 1, P2_WIN: 2, DRAW: 0}
 _SERIAL_RE = re.compile(r"^(\d)x(\d)k(\d) b:([^ ]*) m:([^ ]*)$")
 
 
@@ -50,7 +55,7 @@ class GameState:
         self.p2 = 0  # bitboard of player 2's stones
         self.to_move = 1
         self.history: list[int] = []
-        self._status = _core.ONGOING
+        self._status = ONGOING
 
     # ---------------------------------------------------------------- queries
     @property
@@ -65,7 +70,7 @@ class GameState:
     @property
     def empty_mask(self) -> int:
         """Bitboard of the legal moves (0 once the game is over)."""
-        if self._status != _core.ONGOING:
+        if self._status != ONGOING:
             return 0
         return self.rules.full_mask & ~(self.p1 | self.p2)
 
@@ -89,7 +94,7 @@ class GameState:
         return 0 <= action < self.rules.n_cells and bool(self.empty_mask >> action & 1)
 
     def is_terminal(self) -> bool:
-        return self._status != _core.ONGOING
+        return self._status != ONGOING
 
     @property
     def winner(self) -> int:
@@ -98,13 +103,23 @@ class GameState:
 
     @property
     def status(self) -> int:
-        """One of ``_core.ONGOING, P1_WIN, P2_WIN, DRAW``."""
+        """One of :data:`bttt.kernels.ONGOING`, ``P1_WIN``, ``P2_WIN``, ``DRAW``."""
         return self._status
 
     def returns(self) -> tuple[float, float]:
         """(player 1, player 2) rewards: +1/-1 for a win, 0/0 for a draw or unfinished game."""
         w = self.winner
         return (0.0, 0.0) if w == 0 else ((1.0, -1.0) if w == 1 else (-1.0, 1.0))
+
+    def winning_line(self) -> tuple[int, ...]:
+        """The cells of a completed line through the last move, in board order (empty unless the game was won)."""
+        if self.winner == 0:
+            return ()
+        stones = self.p1 if self.winner == 1 else self.p2
+        for mask in self.rules.cell_win_masks[self.history[-1]]:
+            if stones & mask == mask:
+                return tuple(c for c in range(self.rules.n_cells) if mask >> c & 1)
+        return ()  # pragma: no cover - a won game always has its line
 
     def move_number(self) -> int:
         return len(self.history)
@@ -122,7 +137,7 @@ class GameState:
             self._raise_illegal(action)
         bit = 1 << action
         occupied = self.p1 | self.p2
-        if self._status != _ONGOING or not (rules.full_mask & ~occupied & bit):
+        if self._status != ONGOING or not (rules.full_mask & ~occupied & bit):
             self._raise_illegal(action)
         if self.to_move == 1:
             self.p1 = stones = self.p1 | bit
@@ -132,11 +147,11 @@ class GameState:
         # as the numba core's tables): cheaper in Python than a call into numba here.
         for mask in rules.cell_win_masks[action]:
             if stones & mask == mask:
-                self._status = _P1_WIN if self.to_move == 1 else _P2_WIN
+                self._status = P1_WIN if self.to_move == 1 else P2_WIN
                 break
         else:
             if not rules.full_mask & ~(occupied | bit):
-                self._status = _DRAW
+                self._status = DRAW
         self.history.append(action)
         self.to_move = 3 - self.to_move
 
@@ -153,7 +168,7 @@ class GameState:
         if not 0 <= action < rules.n_cells:
             raise IllegalMoveError(f"move {action} is off the board (cells are 0..{rules.n_cells - 1})")
         name = rules.name(action)
-        if self._status != _core.ONGOING:
+        if self._status != ONGOING:
             raise IllegalMoveError(f"move {name}: the game is already over")
         bit = 1 << action
         if rules.brick_mask & bit:
@@ -182,28 +197,42 @@ class GameState:
         return cells.view(np.int8).reshape(r.rows, r.cols)
 
     def observation(self) -> np.ndarray:
-        """float32 planes (3, rows, cols) for the side to move: own stones, opponent stones, bricks."""
+        """float32 planes (3, rows, cols) for the side to move: own stones, opponent stones, bricks.
+
+        Built by :func:`bttt.kernels.write_planes`, the same builder the searches feed networks with.
+        """
         r = self.rules
         own, opp = (self.p1, self.p2) if self.to_move == 1 else (self.p2, self.p1)
-        planes = _planes(own, opp, r.brick_mask, r.n_cells).astype(np.float32)
-        return planes.reshape(3, r.rows, r.cols)
+        planes = np.empty((1, 3, r.rows, r.cols), np.float32)
+        mask = np.empty((1, r.n_cells), bool)
+        t = r.tables
+        kernels.write_planes(
+            np.uint64(own), np.uint64(opp), t.bricks, np.uint64(self.empty_mask), r.rows, r.cols, planes, mask, 0
+        )
+        return planes[0]
 
     def serialize(self) -> str:
-        """Compact text that :meth:`deserialize` turns back into an equal state."""
+        """Compact text that :meth:`deserialize` turns back into an equal state: ``'7x7k4 b:D3+E5 m:C3,D5'``.
+
+        ``b:`` is the brick layout in the brick grammar (``none`` for no brick), ``m:`` the moves in order (``-``
+        for none).
+        """
         r = self.rules
-        bricks = ",".join(r.name(c) for c in r.bricks) or "-"
         moves = ",".join(r.name(c) for c in self.history) or "-"
-        return f"{r.rows}x{r.cols}k{r.win_length} b:{bricks} m:{moves}"
+        return f"{r.rows}x{r.cols}k{r.win_length} b:{layout_name(r.bricks, r.rows, r.cols)} m:{moves}"
 
     @classmethod
     def deserialize(cls, text: str) -> GameState:
-        match = _SERIAL_RE.match(text.strip())
+        match = _SERIAL_RE.match(text.strip()) if isinstance(text, str) else None
         if match is None:
             raise SerializationError(f"cannot parse game state {text!r}: expected e.g. '7x7k4 b:D4 m:C3,D5'")
         rows, cols, k = (int(match.group(i)) for i in (1, 2, 3))
-        bricks = () if match.group(4) == "-" else match.group(4)
-        rules = Rules(rows, cols, k, bricks)
-        return cls.from_moves(rules, () if match.group(5) == "-" else match.group(5))
+        bricks = "none" if match.group(4) == "-" else match.group(4)  # "-": written by bttt before 0.2
+        try:
+            rules = Rules(rows, cols, k, bricks)
+            return cls.from_moves(rules, () if match.group(5) == "-" else match.group(5))
+        except BtttError as exc:
+            raise SerializationError(f"game state {text.strip()!r}: {exc}") from None
 
     @classmethod
     def from_moves(cls, rules: Rules, moves) -> GameState:

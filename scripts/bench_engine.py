@@ -8,7 +8,7 @@ Usage::
 
 Prints two tables, each with the baseline and the ratio:
 
-1. random playouts through ``bttt._core.random_playouts`` on one thread (moves/s)
+1. random playouts through ``bttt.kernels.random_playouts`` on one thread (moves/s)
    against the 10 M moves/s target, with a pure-Python ``GameState`` loop for scale;
 2. ``bttt.env()`` (wrapped like PettingZoo's classic games) playing uniformly random
    legal moves against ``tictactoe_v3.env()`` and ``connect_four_v3.env()`` with the
@@ -32,7 +32,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from bttt import GameState, Rules, _core
+from bttt import GameState, Rules, kernels
 from bttt.cells import parse_cell
 from bttt.errors import IllegalMoveError
 
@@ -54,12 +54,12 @@ def machine() -> str:
 def bench_numba_playouts(n_games: int, repeats: int) -> float:
     rules = Rules()
     t = rules.tables
-    args = (np.uint64(0), np.uint64(0), 1, np.uint64(rules.full_mask), t.win_masks, t.cell_ptr, t.cell_wins)
-    _core.random_playouts(*args, _core.make_rng(0), 10)  # compile / load the cache
+    args = (np.uint64(0), np.uint64(0), 1, t)
+    kernels.random_playouts(*args, kernels.make_rng(0), 10)  # compile / load the cache
     best = 0.0
     for r in range(repeats):
         start = time.perf_counter()
-        counts = _core.random_playouts(*args, _core.make_rng(r + 1), n_games)
+        counts = kernels.random_playouts(*args, kernels.make_rng(r + 1), n_games)
         best = max(best, counts[4] / (time.perf_counter() - start))
     return best
 
@@ -79,7 +79,8 @@ def bench_python_playouts(seconds: float) -> float:
 
 
 # --------------------------------------------- GameState vs its first version
-# The first implementations (commit f711c2d), kept here verbatim as the baseline.
+# The first implementations (commit f711c2d), kept here as the baseline: the win test is one numba call per move
+# (then ``_core.status_after``, now the same test through ``kernels.play_cell``).
 def old_apply_action(state: GameState, action) -> None:
     rules = state.rules
     if isinstance(action, str):
@@ -90,7 +91,7 @@ def old_apply_action(state: GameState, action) -> None:
     if not 0 <= action < rules.n_cells:
         raise IllegalMoveError(f"move {action} is off the board (cells are 0..{rules.n_cells - 1})")
     name = rules.name(action)
-    if state._status != _core.ONGOING:
+    if state._status != kernels.ONGOING:
         raise IllegalMoveError(f"move {name}: the game is already over")
     bit = 1 << action
     if rules.brick_mask & bit:
@@ -99,22 +100,10 @@ def old_apply_action(state: GameState, action) -> None:
         owner = "O" if state.p1 & bit else "X"
         raise IllegalMoveError(f"move {name}: the cell is already taken by {owner}")
     tables = rules.tables
-    if state.to_move == 1:
-        state.p1 |= bit
-        stones = state.p1
-    else:
-        state.p2 |= bit
-        stones = state.p2
-    state._status = _core.status_after(
-        np.uint64(stones),
-        np.uint64(state.p1 | state.p2),
-        action,
-        state.to_move,
-        np.uint64(rules.full_mask),
-        tables.win_masks,
-        tables.cell_ptr,
-        tables.cell_wins,
+    p1, p2, state._status = kernels.play_cell(
+        np.uint64(state.p1), np.uint64(state.p2), state.to_move, action, tables.full, tables
     )
+    state.p1, state.p2 = int(p1), int(p2)
     state.history.append(action)
     state.to_move = 3 - state.to_move
 
@@ -308,7 +297,7 @@ def main() -> int:
         ("engine", "moves/s", "vs 10M target", "vs GameState loop"),
         [
             (
-                "numba _core.random_playouts",
+                "numba kernels.random_playouts",
                 f"{numba_rate:,.0f}",
                 f"{numba_rate / TARGET_MOVES_PER_S:.2f}x",
                 f"{numba_rate / python_rate:.0f}x",

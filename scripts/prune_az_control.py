@@ -14,8 +14,8 @@ import sys
 import torch
 
 from agents.alphazero.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from agents.alphazero.compress_task import PolicyValueTask
 from agents.alphazero.dataset import load_dataset
-from bttt.cli._prune_az import PolicyValueTask
 from pruning import CycleInfo, Schedule
 
 

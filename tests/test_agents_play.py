@@ -66,10 +66,10 @@ def test_two_programs_play_a_seeded_game(capsys):
     assert strip == [line for line in second.splitlines() if " ms)" not in line]
 
 
-def test_quit_and_unknown_specs_exit_2(monkeypatch, capsys):
+def test_quit_ends_the_game_and_unknown_specs_exit_2(monkeypatch, capsys):
     _feed(monkeypatch, ["quit"])
-    assert main(["play", "--p1", "human", "--p2", "random", "--seed", "1"]) == 2
-    assert "abandoned" in capsys.readouterr().err
+    assert main(["play", "--p1", "human", "--p2", "random", "--seed", "1"]) == 0  # quitting is no error
+    assert "abandoned" in capsys.readouterr().out
     assert main(["play", "--p1", "nosuch", "--p2", "random"]) == 2
     err = capsys.readouterr().err
     assert "unknown agent 'nosuch'" in err and "minimax" in err

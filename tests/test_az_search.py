@@ -154,7 +154,7 @@ def test_compaction_keeps_search_results_identical():
         state.apply_action(move)
         big.advance(0, move)
         small.advance(0, move)
-    assert small.meta[0, 1] < big.meta[0, 1]  # the small pool was compacted (fewer nodes in use)
+    assert small.forest.meta[0, 1] < big.forest.meta[0, 1]  # the small pool was compacted (fewer nodes in use)
 
 
 def test_terminal_only_leaves_need_no_network_call():

@@ -153,9 +153,12 @@ def test_train_refuses_corrupt_mismatched_or_existing_checkpoints(tmp_path, caps
     run = tmp_path / "run"
     assert main(["train", "--out", str(run), "--iterations", "1", *TINY_RUN]) == 0
     capsys.readouterr()
-    # an existing run is not overwritten
-    assert main(["train", "--out", str(run), "--iterations", "1", *TINY_RUN]) == 2
-    assert "--resume" in capsys.readouterr().err
+    # rerunning the same command resumes the run (here: already finished, so nothing more is trained)
+    assert main(["train", "--out", str(run), "--iterations", "1", *TINY_RUN]) == 0
+    assert "resuming at iteration 1" in capsys.readouterr().out
+    # an existing run is never overwritten by another one
+    assert main(["train", "--out", str(run), "--iterations", "1", *TINY_RUN, "--bricks", "D3"]) == 2
+    assert "--restart" in capsys.readouterr().err
     # other settings than the checkpoint's
     assert main(["train", "--resume", str(run), "--iterations", "2", "--bricks", "D3"]) == 2
     err = capsys.readouterr().err

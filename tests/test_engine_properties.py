@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_engine_oracle import EMPTY, empty_board, slow_full, slow_winner
 
-from bttt import GameState, Rules, _core, symmetry
+from bttt import GameState, Rules, kernels, symmetry
 from bttt.errors import IllegalMoveError
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -155,32 +155,14 @@ def test_numba_playout_agrees_on_the_last_empty_cell(game):
         # still check that playouts always end and count every game
         if not state.is_terminal():
             t = rules.tables
-            counts = _core.random_playouts(
-                np.uint64(state.p1),
-                np.uint64(state.p2),
-                state.to_move,
-                np.uint64(rules.full_mask),
-                t.win_masks,
-                t.cell_ptr,
-                t.cell_wins,
-                _core.make_rng(len(moves)),
-                20,
+            counts = kernels.random_playouts(
+                np.uint64(state.p1), np.uint64(state.p2), state.to_move, t, kernels.make_rng(len(moves)), 20
             )
             assert counts[1:4].sum() == 20
             assert 20 <= counts[4] <= 20 * len(empties)
         return
     t = rules.tables
-    counts = _core.random_playouts(
-        np.uint64(state.p1),
-        np.uint64(state.p2),
-        state.to_move,
-        np.uint64(rules.full_mask),
-        t.win_masks,
-        t.cell_ptr,
-        t.cell_wins,
-        _core.make_rng(1),
-        5,
-    )
+    counts = kernels.random_playouts(np.uint64(state.p1), np.uint64(state.p2), state.to_move, t, kernels.make_rng(1), 5)
     state.apply_action(empties[0])
-    status = {0: _core.DRAW, 1: _core.P1_WIN, 2: _core.P2_WIN}[state.winner]
+    status = {0: kernels.DRAW, 1: kernels.P1_WIN, 2: kernels.P2_WIN}[state.winner]
     assert counts[status] == 5 and counts[4] == 5

@@ -49,23 +49,20 @@ def test_numba_playout_reaches_the_reference_results(original_games):
     """A numba playout restricted to the original's last move must end with the original's result."""
     import numpy as np
 
-    from bttt import _core
+    from bttt import kernels
 
     for n, game in enumerate(original_games):
         rules = Rules(bricks=game["brick_index"])
         state = GameState.from_moves(rules, game["moves"][:-1])
         only = (state.p1 | state.p2) | (1 << game["moves"][-1])  # the one playable empty cell
         t = rules.tables
-        counts = _core.random_playouts(
+        counts = kernels.random_playouts(
             np.uint64(state.p1),
             np.uint64(state.p2),
             state.to_move,
-            np.uint64(only),
-            t.win_masks,
-            t.cell_ptr,
-            t.cell_wins,
-            _core.make_rng(n),
+            t._replace(full=np.uint64(only)),
+            kernels.make_rng(n),
             2,
         )
-        status = {1: _core.P1_WIN, -1: _core.P2_WIN, 0: _core.DRAW}[game["result"]]
+        status = {1: kernels.P1_WIN, -1: kernels.P2_WIN, 0: kernels.DRAW}[game["result"]]
         assert counts[status] == 2 and counts[4] == 2, f"game {n}: {counts}"

@@ -66,7 +66,9 @@ def test_rectangular_board_names_and_observation():
         ({"win_length": 9}, "win_length=9 does not fit a 7x7 board"),
         ({"win_length": 1}, "win_length=1"),
         ({"rows": 3, "cols": 3, "win_length": 4}, "does not fit a 3x3 board"),
-        ({"bricks": "D4,D4"}, "brick cells repeat: D4"),
+        ({"bricks": "D4+D4"}, "brick cells repeat: D4"),
+        ({"bricks": "D3,E5"}, "write D3+E5 for these bricks on one board"),  # a comma separates layouts
+        ({"bricks": ""}, "empty brick layout: write none"),
         ({"bricks": [24, "D4"]}, "brick cells repeat: D4"),
         ({"bricks": "H1"}, "row 'H'"),
         ({"rows": 3, "cols": 3, "win_length": 3, "bricks": list(range(9))}, "whole board"),

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
+from agents.alphazero import compress_task as az
 from agents.alphazero.network import PAPER, NetConfig, PolicyValueNet
-from bttt.cli import _prune_az as az
 from pruning import Masker, full_alive, score_units, select_removal, shrink
 
 

@@ -16,26 +16,10 @@ from pathlib import Path
 
 from bttt.errors import BtttError
 from bttt.layouts import layout_name
+from tournament.defaults import DEFAULT_AGENTS, DEFAULT_DB, DEFAULT_GAMES, DEFAULT_SUITE, DEFAULT_TRAIN
 from tournament.play import FAULTS, GameTask
 from tournament.schedule import GameKey, build_schedule, describe_cells, parse_suite, parse_train
 from tournament.store import Store
-
-#: The paper's three opponents, an MCTS that is measurably stronger (8x the paper's iterations) and the shipped
-#: AlphaZero network trained with the brick on D4: with the default suite and games this takes about 2-3 minutes
-#: on two cores (see docs/tournament.md).
-DEFAULT_AGENTS = (
-    "random",
-    "minimax:preset=paper",
-    "mcts:preset=paper",
-    "mcts:iterations=20000,c=1.0,leaf=heuristic",
-    "alphazero:checkpoint=d4",
-)
-#: The paper's training cell, applied to the search controls of a default tournament so their per-cell
-#: scores split the same way as the D4-trained network's.
-DEFAULT_TRAIN = "D4"
-DEFAULT_SUITE = "all"
-DEFAULT_GAMES = 2
-DEFAULT_DB = "bttt-tournament.db"
 
 
 @dataclass

@@ -18,8 +18,9 @@ from dataclasses import asdict, dataclass, field
 from bttt.errors import BtttError
 from bttt.layouts import parse_layout
 from bttt.rules import Rules
+from bttt.seeding import derive_seed
 from bttt.state import GameState
-from tournament.schedule import GameKey, derive_seed
+from tournament.schedule import GameKey
 
 WIN, DRAW, RAISE, ILLEGAL, TIMEOUT, CRASH = "win", "draw", "exception", "illegal", "timeout", "crash"
 FAULTS = (RAISE, ILLEGAL, TIMEOUT, CRASH)

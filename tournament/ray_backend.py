@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bttt.errors import BtttError
+from bttt.parallel import connect_ray
 from tournament.play import GameResult, GameTask, crash_result, play_game
 
 
@@ -23,23 +23,9 @@ def iter_ray(
     tasks: list[GameTask], address: str | None = None, workers: int | None = None, max_crashes: int = 2
 ) -> Iterator[GameResult]:
     """Yield every task's result from a Ray cluster (``address``) or a local Ray instance."""
-    try:
-        import ray
-        from ray.exceptions import RayError, RayTaskError
-    except ImportError:  # pragma: no cover - ray is in the dev and ray extras
-        raise BtttError("the Ray backend needs ray: pip install 'bttt[ray]'") from None
-    started_here = False
-    if not ray.is_initialized():
-        kwargs: dict = {"include_dashboard": False, "log_to_driver": False}
-        if address:
-            kwargs["address"] = address
-        elif workers:
-            kwargs["num_cpus"] = workers
-        try:
-            ray.init(**kwargs)
-        except (ConnectionError, ValueError, RuntimeError) as exc:
-            raise BtttError(f"cannot start or reach Ray (address={address!r}): {exc}") from None
-        started_here = True
+    ray, started_here = connect_ray(address, workers)
+    from ray.exceptions import RayError, RayTaskError
+
     try:
         remote = ray.remote(num_cpus=1, max_retries=max(0, max_crashes - 1), retry_exceptions=False)(_play)
         cpus = int(ray.cluster_resources().get("CPU", workers or 1))

@@ -19,9 +19,8 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
+from tournament.defaults import DEFAULT_MAX_CRASHES
 from tournament.play import GameResult, GameTask, crash_result, play_game
-
-DEFAULT_MAX_CRASHES = 2
 
 
 def _init_worker() -> None:

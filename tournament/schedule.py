@@ -10,15 +10,12 @@ order in which workers finish.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
-from bttt.cells import cell_name, parse_cells
+from bttt.cells import cell_name
 from bttt.errors import BtttError
-from bttt.layouts import Layout, layout_name, parse_layout
-from bttt.symmetry import orbit_representatives
-
-SEED_BITS = 63
+from bttt.layouts import BrickDistribution, Layout, layout_name, parse_distribution
+from bttt.seeding import derive_seed
 
 
 class ScheduleError(BtttError):
@@ -38,51 +35,24 @@ class GameKey:
         return derive_seed(tournament_seed, self.p1, self.p2, self.layout, self.index)
 
 
-def derive_seed(*parts) -> int:
-    """A 63-bit seed from a hash of ``parts`` (stable across runs, machines and Python versions)."""
-    text = "\x1f".join(str(p) for p in parts)
-    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little") >> (64 - SEED_BITS)
-
-
 def parse_suite(spec: str, rows: int = 7, cols: int = 7) -> tuple[Layout, ...]:
-    """Brick layouts of a suite.
-
-    ``"D4"`` one cell; ``"D3,D4,E5"`` a list; ``"D3+E5"`` a two-brick layout (also in a
-    list); ``"all"`` every cell; ``"orbits"`` one cell per symmetry orbit (the lowest
-    index); ``"none"`` the brick-free board.
-    """
-    text = (spec or "").strip()
-    low = text.lower()
-    if not text:
-        raise ScheduleError("empty brick suite: use a cell (D4), a list (D3,D4), 'all' or 'orbits'")
-    if low == "all":
-        return tuple((c,) for c in range(rows * cols))
-    if low == "orbits":
-        return tuple((c,) for c in orbit_representatives(rows, cols))
-    layouts = []
-    for part in (p.strip() for p in text.split(",")):
-        if not part:
-            continue
-        try:
-            layouts.append(parse_layout(part, rows, cols))
-        except BtttError as exc:
-            raise ScheduleError(
-                f"brick suite {spec!r}: {exc}. A suite is a cell (D4), a list (D3,D4,E5), "
-                "two-brick layouts (D3+E5), 'all' or 'orbits'"
-            ) from None
-    if len(set(layouts)) != len(layouts):
-        raise ScheduleError(f"brick suite {spec!r} names a layout twice")
-    return tuple(layouts)
+    """Brick layouts a tournament plays, each one: a distribution spec of the brick grammar (:mod:`bttt.layouts`):
+    ``D4``, ``D3,D4,E5``, ``D3+E5,none``, ``all`` (every cell), ``orbits`` (one cell per symmetry orbit)."""
+    try:
+        return parse_distribution(spec, rows, cols)
+    except BtttError as exc:
+        raise ScheduleError(f"--bricks {spec!r}: {exc}") from None
 
 
 def parse_train(spec: str | None, rows: int = 7, cols: int = 7) -> tuple[int, ...] | None:
-    """Training cells from ``--train`` (e.g. ``"D4"`` or ``"D3,D4"``); None when not given."""
-    if spec is None or not spec.strip():
+    """Training cells from ``--train-bricks`` (a distribution spec, e.g. ``D4`` or ``D3,D4``): every cell that
+    carries a brick in one of its layouts. None when not given."""
+    if spec is None:
         return None
     try:
-        return tuple(sorted(set(parse_cells(spec.replace("+", ","), rows, cols))))
+        return BrickDistribution.parse(spec, rows, cols).cells
     except BtttError as exc:
-        raise ScheduleError(f"--train {spec!r}: {exc}") from None
+        raise ScheduleError(f"--train-bricks {spec!r}: {exc}") from None
 
 
 def suite_names(layouts, rows: int = 7, cols: int = 7) -> list[str]:

@@ -1,121 +1,151 @@
 """numba kernels of the batched PUCT search (see :mod:`agents.alphazero.search`).
 
-Every tree lives in rows of preallocated 2-D arrays (tree index, node index); a node
-holds its position as two bitboards, its move, its parent, its prior, visit count
-and value sum, and the contiguous range of its children. ``W`` (value sum) is kept
-from the point of view of the player who made the move into the node, so a parent
-picks the child with the highest ``W/N + U`` directly. No Python object exists per
-node; Python only runs the network between :func:`select_leaves` and
-:func:`expand_and_backup`.
+Every tree lives in one row of the preallocated 2-D arrays of a :class:`Forest` (tree index, node index); a node
+holds its position as two bitboards, its move, its parent, its prior, visit count and value sum, and the
+contiguous range of its children. ``W`` (value sum) is kept from the point of view of the player who made the
+move into the node, so a parent picks the child with the highest ``W/N + U`` directly. No Python object exists
+per node; Python only runs the network between :func:`select_leaves` and :func:`expand_and_backup`. Stones are
+placed and statuses decided by :mod:`bttt.kernels` (with one brick-free :class:`~bttt.kernels.RuleTables` for
+every tree: stones never sit on bricks, and each tree's ``full`` mask leaves its bricks out).
 """
 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
 
-from bttt._core import DRAW, ONGOING, P1_WIN, is_win_at, lowest_bit_index, popcount, rand_unit
+from bttt.kernels import (
+    DRAW,
+    ONGOING,
+    lowest_bit_index,
+    play_cell,
+    popcount,
+    rand_unit,
+    winning_cells,
+    write_planes,
+)
 
 _ONE = np.uint64(1)
 
-# Per-tree integer state columns (``meta[t, k]``).
+# Per-tree integer state columns (``meta[tree, k]``).
 ROOT, NEXT_FREE, NOISE_DONE, LEAF = 0, 1, 2, 3
 N_META = 4
 
 
-@njit(cache=True)
-def init_root(
-    t,
-    meta,
-    p1,
-    p2,
-    to_move,
-    status,
-    ready,
-    first_child,
-    n_children,
-    parent,
-    action,
-    N,
-    W,
-    P,
-    root_p1,
-    root_p2,
-    root_to_move,
-    root_status,
-):
-    """Reset tree ``t`` to a single unexpanded root holding the given position."""
-    meta[t, ROOT] = 0
-    meta[t, NEXT_FREE] = 1
-    meta[t, NOISE_DONE] = 0
-    meta[t, LEAF] = -1
-    p1[t, 0] = root_p1
-    p2[t, 0] = root_p2
-    to_move[t, 0] = root_to_move
-    status[t, 0] = root_status
-    ready[t, 0] = 1
-    first_child[t, 0] = 0
-    n_children[t, 0] = 0
-    parent[t, 0] = -1
-    action[t, 0] = -1
-    N[t, 0] = 0
-    W[t, 0] = 0.0
-    P[t, 0] = 1.0
+class Forest(NamedTuple):
+    """The node pools of ``n_trees`` search trees: row ``i`` of each 2-D array is tree ``i``."""
+
+    meta: np.ndarray  # int64 (n_trees, N_META): root, next free node, noise applied, pending leaf
+    p1: np.ndarray  # uint64 (n_trees, max_nodes): player 1's stones
+    p2: np.ndarray  # uint64: player 2's stones
+    to_move: np.ndarray  # int8: side to move at the node
+    status: np.ndarray  # int8: game status at the node (bttt.kernels codes)
+    ready: np.ndarray  # int8: bitboards and status filled in (children are materialised on first visit)
+    first_child: np.ndarray  # int32: index of the first child
+    n_children: np.ndarray  # int32: number of children (0 = unexpanded)
+    parent: np.ndarray  # int32: parent index (-1 at the root)
+    action: np.ndarray  # int16: the move into the node
+    N: np.ndarray  # int32: visits
+    W: np.ndarray  # float64: value sum, for the player who moved into the node
+    P: np.ndarray  # float32: prior
+    bricks: np.ndarray  # uint64 (n_trees,): each tree's brick bitboard
+    full: np.ndarray  # uint64 (n_trees,): each tree's playable cells
+
+
+def new_forest(n_trees: int, max_nodes: int) -> Forest:
+    shape = (n_trees, max_nodes)
+    return Forest(
+        np.zeros((n_trees, N_META), np.int64),
+        np.zeros(shape, np.uint64),
+        np.zeros(shape, np.uint64),
+        np.zeros(shape, np.int8),
+        np.zeros(shape, np.int8),
+        np.zeros(shape, np.int8),
+        np.zeros(shape, np.int32),
+        np.zeros(shape, np.int32),
+        np.full(shape, -1, np.int32),
+        np.zeros(shape, np.int16),
+        np.zeros(shape, np.int32),
+        np.zeros(shape, np.float64),
+        np.zeros(shape, np.float32),
+        np.zeros(n_trees, np.uint64),
+        np.zeros(n_trees, np.uint64),
+    )
+
+
+class PuctParams(NamedTuple):
+    """Selection and expansion settings (see :class:`agents.alphazero.search.SearchConfig`)."""
+
+    c_puct: float
+    paper_rule: bool
+    fpu_relative: bool
+    fpu_value: float
+    fpu_reduction: float
+    win_check: bool
+    max_nodes: int
 
 
 @njit(cache=True)
-def _materialize(t, node, p1, p2, to_move, status, ready, parent, action, full, win_masks, cell_ptr, cell_wins):
+def init_root(f, i, root_p1, root_p2, root_to_move, root_status):
+    """Reset tree ``i`` to a single unexpanded root holding the given position."""
+    f.meta[i, ROOT] = 0
+    f.meta[i, NEXT_FREE] = 1
+    f.meta[i, NOISE_DONE] = 0
+    f.meta[i, LEAF] = -1
+    f.p1[i, 0] = root_p1
+    f.p2[i, 0] = root_p2
+    f.to_move[i, 0] = root_to_move
+    f.status[i, 0] = root_status
+    f.ready[i, 0] = 1
+    f.first_child[i, 0] = 0
+    f.n_children[i, 0] = 0
+    f.parent[i, 0] = -1
+    f.action[i, 0] = -1
+    f.N[i, 0] = 0
+    f.W[i, 0] = 0.0
+    f.P[i, 0] = 1.0
+
+
+@njit(cache=True)
+def _materialize(f, i, node, rt):
     """Fill in a child's bitboards and game status from its parent (done lazily, on first visit)."""
-    par = parent[t, node]
-    a = action[t, node]
-    b = _ONE << np.uint64(a)
-    mover = to_move[t, par]
-    q1 = p1[t, par]
-    q2 = p2[t, par]
-    if mover == 1:
-        q1 |= b
-        stones = q1
-    else:
-        q2 |= b
-        stones = q2
-    p1[t, node] = q1
-    p2[t, node] = q2
-    to_move[t, node] = 3 - mover
-    if is_win_at(stones, a, win_masks, cell_ptr, cell_wins):
-        status[t, node] = P1_WIN if mover == 1 else P1_WIN + 1
-    elif (q1 | q2) & full == full:
-        status[t, node] = DRAW
-    else:
-        status[t, node] = ONGOING
-    ready[t, node] = 1
+    par = f.parent[i, node]
+    mover = f.to_move[i, par]
+    q1, q2, st = play_cell(f.p1[i, par], f.p2[i, par], mover, f.action[i, node], f.full[i], rt)
+    f.p1[i, node] = q1
+    f.p2[i, node] = q2
+    f.to_move[i, node] = 3 - mover
+    f.status[i, node] = st
+    f.ready[i, node] = 1
 
 
 @njit(cache=True)
-def _best_child(t, node, first_child, n_children, N, W, P, c_puct, paper_rule, fpu_reduction, fpu_relative, fpu_value):
+def _best_child(f, i, node, prm):
     """Index of the child maximising Q + U (strict '>', so ties go to the lowest action)."""
-    start = first_child[t, node]
-    end = start + n_children[t, node]
+    start = f.first_child[i, node]
+    end = start + f.n_children[i, node]
     total = 0
     for c in range(start, end):
-        total += N[t, c]
-    if paper_rule:
+        total += f.N[i, c]
+    if prm.paper_rule:
         sqrt_n = math.sqrt(total)
         fpu = 0.0
     else:
         sqrt_n = math.sqrt(total + 1)
-        if fpu_relative:
+        if prm.fpu_relative:
             # Unvisited children start at the node's own value (side to move at ``node``) minus a reduction.
-            fpu = -W[t, node] / N[t, node] - fpu_reduction if N[t, node] > 0 else -fpu_reduction
+            fpu = -f.W[i, node] / f.N[i, node] - prm.fpu_reduction if f.N[i, node] > 0 else -prm.fpu_reduction
         else:
-            fpu = fpu_value
+            fpu = prm.fpu_value
     best = start
     best_score = -1e300
     for c in range(start, end):
-        n = N[t, c]
-        q = W[t, c] / n if n > 0 else fpu
-        score = q + c_puct * P[t, c] * sqrt_n / (1.0 + n)
+        n = f.N[i, c]
+        q = f.W[i, c] / n if n > 0 else fpu
+        score = q + prm.c_puct * f.P[i, c] * sqrt_n / (1.0 + n)
         if score > best_score:
             best_score = score
             best = c
@@ -123,66 +153,54 @@ def _best_child(t, node, first_child, n_children, N, W, P, c_puct, paper_rule, f
 
 
 @njit(cache=True)
-def _backup(t, node, value, parent, N, W):
+def _backup(f, i, node, value):
     """Add one visit along the path to ``node``; ``value`` is for the player who moved into ``node``."""
     v = value
     while node >= 0:
-        N[t, node] += 1
-        W[t, node] += v
+        f.N[i, node] += 1
+        f.W[i, node] += v
         v = -v
-        node = parent[t, node]
+        node = f.parent[i, node]
 
 
 @njit(cache=True)
-def _write_planes(t, out_row, p1, p2, to_move, node, bricks, rows, cols, planes, masks, full):
-    own = p1[t, node] if to_move[t, node] == 1 else p2[t, node]
-    opp = p2[t, node] if to_move[t, node] == 1 else p1[t, node]
-    brick = bricks[t]
-    free = full[t] & ~(p1[t, node] | p2[t, node])
-    for r in range(rows):
-        for c in range(cols):
-            b = _ONE << np.uint64(r * cols + c)
-            planes[out_row, 0, r, c] = 1.0 if own & b else 0.0
-            planes[out_row, 1, r, c] = 1.0 if opp & b else 0.0
-            planes[out_row, 2, r, c] = 1.0 if brick & b else 0.0
-            masks[out_row, r * cols + c] = (free & b) != 0
+def _sides(f, i, node):
+    """(stones of the side to move at ``node``, the other side's stones)."""
+    if f.to_move[i, node] == 1:
+        return f.p1[i, node], f.p2[i, node]
+    return f.p2[i, node], f.p1[i, node]
 
 
 @njit(cache=True)
-def _winning_cells(stones, free, win_masks, cell_ptr, cell_wins):
-    """Bitboard of the cells in ``free`` where one more stone completes a line for ``stones``."""
-    hits = np.uint64(0)
-    f = free
-    while f:
-        a = lowest_bit_index(f)
-        f &= f - _ONE
-        if is_win_at(stones | (_ONE << np.uint64(a)), a, win_masks, cell_ptr, cell_wins):
-            hits |= _ONE << np.uint64(a)
-    return hits
+def _add_children(f, i, node, free, max_nodes):
+    """Give ``node`` one fresh child per cell of ``free`` (ascending); priors are the caller's.
+
+    Returns the first child's index, or -1 (nothing changed) when the node pool has no room.
+    """
+    n_legal = popcount(free)
+    start = f.meta[i, NEXT_FREE]
+    if start + n_legal > max_nodes:
+        return -1
+    rest = free
+    c = start
+    while rest:
+        f.parent[i, c] = node
+        f.action[i, c] = lowest_bit_index(rest)
+        f.ready[i, c] = 0
+        f.n_children[i, c] = 0
+        f.first_child[i, c] = 0
+        f.N[i, c] = 0
+        f.W[i, c] = 0.0
+        rest &= rest - _ONE
+        c += 1
+    f.first_child[i, node] = start
+    f.n_children[i, node] = n_legal
+    f.meta[i, NEXT_FREE] = start + n_legal
+    return start
 
 
 @njit(cache=True)
-def _expand_if_proven(
-    t,
-    node,
-    meta,
-    p1,
-    p2,
-    to_move,
-    first_child,
-    n_children,
-    parent,
-    action,
-    ready,
-    N,
-    W,
-    P,
-    full,
-    win_masks,
-    cell_ptr,
-    cell_wins,
-    max_nodes,
-):
+def _expand_if_proven(f, i, node, rt, max_nodes):
     """Exact one-move-deep shortcuts: expand ``node`` without the network when its value is proven.
 
     * The side to move can complete a line: a proven win; the winning moves share the prior.
@@ -190,206 +208,94 @@ def _expand_if_proven(
       can be blocked: a proven loss; the blocking moves share the prior.
     Returns whether the node was expanded and backed up.
     """
-    me = to_move[t, node]
-    own = p1[t, node] if me == 1 else p2[t, node]
-    opp = p2[t, node] if me == 1 else p1[t, node]
-    free = full[t] & ~(p1[t, node] | p2[t, node])
-    hits = _winning_cells(own, free, win_masks, cell_ptr, cell_wins)
+    own, opp = _sides(f, i, node)
+    free = f.full[i] & ~(own | opp)
+    hits = winning_cells(own, opp | f.bricks[i], rt)
     value = -1.0  # the player who moved into ``node`` loses ...
     if not hits:
-        hits = _winning_cells(opp, free, win_masks, cell_ptr, cell_wins)
+        hits = winning_cells(opp, own | f.bricks[i], rt)
         if popcount(hits) < 2:
             return False
         value = 1.0  # ... or wins
-    start = _add_children(t, node, free, meta, first_child, n_children, parent, action, ready, N, W, max_nodes)
+    start = _add_children(f, i, node, free, max_nodes)
     if start < 0:
         return False
     share = 1.0 / popcount(hits)
-    for c in range(start, start + n_children[t, node]):
-        P[t, c] = share if (hits >> np.uint64(action[t, c])) & _ONE else 0.0
-    _backup(t, node, value, parent, N, W)
+    for c in range(start, start + f.n_children[i, node]):
+        f.P[i, c] = share if (hits >> np.uint64(f.action[i, c])) & _ONE else 0.0
+    _backup(f, i, node, value)
     return True
 
 
 @njit(cache=True)
-def _add_children(t, node, free, meta, first_child, n_children, parent, action, ready, N, W, max_nodes):
-    """Give ``node`` one fresh child per cell of ``free`` (ascending); priors are the caller's.
-
-    Returns the first child's index, or -1 (nothing changed) when the node pool has no room.
-    """
-    n_legal = popcount(free)
-    start = meta[t, NEXT_FREE]
-    if start + n_legal > max_nodes:
-        return -1
-    f = free
-    c = start
-    while f:
-        parent[t, c] = node
-        action[t, c] = lowest_bit_index(f)
-        ready[t, c] = 0
-        n_children[t, c] = 0
-        first_child[t, c] = 0
-        N[t, c] = 0
-        W[t, c] = 0.0
-        f &= f - _ONE
-        c += 1
-    first_child[t, node] = start
-    n_children[t, node] = n_legal
-    meta[t, NEXT_FREE] = start + n_legal
-    return start
-
-
-@njit(cache=True)
-def select_leaves(
-    active,
-    targets,
-    meta,
-    p1,
-    p2,
-    to_move,
-    status,
-    ready,
-    first_child,
-    n_children,
-    parent,
-    action,
-    N,
-    W,
-    P,
-    bricks,
-    full,
-    c_puct,
-    paper_rule,
-    fpu_reduction,
-    fpu_relative,
-    fpu_value,
-    win_masks,
-    cell_ptr,
-    cell_wins,
-    rows,
-    cols,
-    planes,
-    masks,
-    need,
-    win_check,
-    max_nodes,
-):
+def select_leaves(active, targets, f, prm, rt, planes, masks, need):
     """One simulation step for every active tree.
 
-    Descends from each root by PUCT to a leaf. Terminal leaves are backed up at once;
-    other leaves are recorded in ``meta[:, LEAF]`` and their planes/masks written to
-    row ``k`` of ``planes``/``masks`` with ``need[k] = tree``. A tree whose root
-    children already hold ``targets[t]`` visits is skipped (its ``active`` flag is
-    cleared). An unexpanded root is itself the leaf (its evaluation is no
-    simulation). With ``win_check``, a leaf whose value is proven one move deep (a win
-    in one, or the opponent's double threat) is expanded and backed up without the
-    network. Returns the number of leaves to evaluate.
+    Descends from each root by PUCT to a leaf. Terminal leaves are backed up at once; other leaves are recorded
+    in ``meta[:, LEAF]`` and their planes/masks written to row ``k`` of ``planes``/``masks`` with
+    ``need[k] = tree``. A tree whose root children already hold ``targets[i]`` visits is skipped (its ``active``
+    flag is cleared). An unexpanded root is itself the leaf (its evaluation is no simulation). With
+    ``prm.win_check``, a leaf whose value is proven one move deep (a win in one, or the opponent's double threat)
+    is expanded and backed up without the network. Returns the number of leaves to evaluate.
     """
     k = 0
-    for t in range(active.shape[0]):
-        meta[t, LEAF] = -1
-        if not active[t]:
+    for i in range(active.shape[0]):
+        f.meta[i, LEAF] = -1
+        if not active[i]:
             continue
-        root = meta[t, ROOT]
-        if n_children[t, root] > 0 and N[t, root] - 1 >= targets[t]:
-            active[t] = False
+        root = f.meta[i, ROOT]
+        if f.n_children[i, root] > 0 and f.N[i, root] - 1 >= targets[i]:
+            active[i] = False
             continue
         node = root
-        while n_children[t, node] > 0:
-            node = _best_child(
-                t, node, first_child, n_children, N, W, P, c_puct, paper_rule, fpu_reduction, fpu_relative, fpu_value
-            )
-            if not ready[t, node]:
-                _materialize(
-                    t, node, p1, p2, to_move, status, ready, parent, action, full[t], win_masks, cell_ptr, cell_wins
-                )
-        s = status[t, node]
+        while f.n_children[i, node] > 0:
+            node = _best_child(f, i, node, prm)
+            if not f.ready[i, node]:
+                _materialize(f, i, node, rt)
+        s = f.status[i, node]
         if s != ONGOING:
-            _backup(t, node, 0.0 if s == DRAW else 1.0, parent, N, W)
+            _backup(f, i, node, 0.0 if s == DRAW else 1.0)
             continue
-        if win_check and _expand_if_proven(
-            t,
-            node,
-            meta,
-            p1,
-            p2,
-            to_move,
-            first_child,
-            n_children,
-            parent,
-            action,
-            ready,
-            N,
-            W,
-            P,
-            full,
-            win_masks,
-            cell_ptr,
-            cell_wins,
-            max_nodes,
-        ):
+        if prm.win_check and _expand_if_proven(f, i, node, rt, prm.max_nodes):
             continue
-        meta[t, LEAF] = node
-        _write_planes(t, k, p1, p2, to_move, node, bricks, rows, cols, planes, masks, full)
-        need[k] = t
+        f.meta[i, LEAF] = node
+        own, opp = _sides(f, i, node)
+        write_planes(own, opp, f.bricks[i], f.full[i] & ~(own | opp), rt.rows, rt.cols, planes, masks, k)
+        need[k] = i
         k += 1
     return k
 
 
 @njit(cache=True)
-def expand_and_backup(
-    n_need,
-    need,
-    priors,
-    values,
-    meta,
-    p1,
-    p2,
-    to_move,
-    first_child,
-    n_children,
-    parent,
-    action,
-    ready,
-    N,
-    W,
-    P,
-    full,
-    max_nodes,
-    win_check,
-    win_masks,
-    cell_ptr,
-    cell_wins,
-):
+def expand_and_backup(n_need, need, priors, values, f, prm, rt):
     """Expand each evaluated leaf with one child per legal move, then back its value up.
 
-    ``priors[k]``/``values[k]`` belong to tree ``need[k]``; values are for the side to
-    move at the leaf. A tree whose node pool is full backs the value up without
-    expanding (the caller compacts or resets trees before a search to avoid this).
-    With ``win_check``, when the opponent threatens to win on exactly one cell, that
+    ``priors[k]``/``values[k]`` belong to tree ``need[k]``; values are for the side to move at the leaf. A tree
+    whose node pool is full backs the value up without expanding (the caller compacts or resets trees before a
+    search to avoid this). With ``prm.win_check``, when the opponent threatens to win on exactly one cell, that
     block gets the whole prior (every other move loses at once).
     """
     for k in range(n_need):
-        t = need[k]
-        node = meta[t, LEAF]
-        free = full[t] & ~(p1[t, node] | p2[t, node])
+        i = need[k]
+        node = f.meta[i, LEAF]
+        own, opp = _sides(f, i, node)
+        free = f.full[i] & ~(own | opp)
         forced = -1
-        if win_check:
-            opp = p2[t, node] if to_move[t, node] == 1 else p1[t, node]
-            threats = _winning_cells(opp, free, win_masks, cell_ptr, cell_wins)
+        if prm.win_check:
+            threats = winning_cells(opp, own | f.bricks[i], rt)
             if popcount(threats) == 1:
                 forced = lowest_bit_index(threats)
-        if n_children[t, node] == 0:
-            start = _add_children(t, node, free, meta, first_child, n_children, parent, action, ready, N, W, max_nodes)
+        if f.n_children[i, node] == 0:
+            start = _add_children(f, i, node, free, prm.max_nodes)
             if start >= 0:
-                for c in range(start, start + n_children[t, node]):
-                    a = action[t, c]
+                for c in range(start, start + f.n_children[i, node]):
+                    a = f.action[i, c]
                     if forced >= 0:
-                        P[t, c] = 1.0 if a == forced else 0.0
+                        f.P[i, c] = 1.0 if a == forced else 0.0
                     else:
-                        P[t, c] = priors[k, a]
-        _backup(t, node, -float(values[k]), parent, N, W)
-        meta[t, LEAF] = -1
+                        f.P[i, c] = priors[k, a]
+        _backup(f, i, node, -float(values[k]))
+        f.meta[i, LEAF] = -1
 
 
 @njit(cache=True)
@@ -419,55 +325,55 @@ def _gamma(rng, alpha):
 
 
 @njit(cache=True)
-def add_root_noise(t, meta, first_child, n_children, P, rngs, alpha, fraction):
+def add_root_noise(f, i, rngs, alpha, fraction):
     """Mix Dirichlet(alpha) noise into the root's child priors, once per root."""
-    if meta[t, NOISE_DONE]:
+    if f.meta[i, NOISE_DONE]:
         return
-    root = meta[t, ROOT]
-    start = first_child[t, root]
-    n = n_children[t, root]
+    root = f.meta[i, ROOT]
+    start = f.first_child[i, root]
+    n = f.n_children[i, root]
     if n == 0:
         return
-    rng = rngs[t]
+    rng = rngs[i]
     noise = np.empty(n, dtype=np.float64)
     total = 0.0
-    for i in range(n):
-        noise[i] = _gamma(rng, alpha)
-        total += noise[i]
-    for i in range(n):
-        eta = noise[i] / total if total > 0 else 1.0 / n
-        P[t, start + i] = (1.0 - fraction) * P[t, start + i] + fraction * eta
-    meta[t, NOISE_DONE] = 1
+    for j in range(n):
+        noise[j] = _gamma(rng, alpha)
+        total += noise[j]
+    for j in range(n):
+        eta = noise[j] / total if total > 0 else 1.0 / n
+        f.P[i, start + j] = (1.0 - fraction) * f.P[i, start + j] + fraction * eta
+    f.meta[i, NOISE_DONE] = 1
 
 
 @njit(cache=True)
-def root_visits(t, meta, first_child, n_children, action, N, out):
+def root_visits(f, i, out):
     """Write the root's child visit counts into ``out`` (length n_cells, zero elsewhere)."""
     out[:] = 0.0
-    root = meta[t, ROOT]
-    start = first_child[t, root]
-    for c in range(start, start + n_children[t, root]):
-        out[action[t, c]] = N[t, c]
+    root = f.meta[i, ROOT]
+    start = f.first_child[i, root]
+    for c in range(start, start + f.n_children[i, root]):
+        out[f.action[i, c]] = f.N[i, c]
 
 
 @njit(cache=True)
-def find_child(t, node, a, first_child, n_children, action):
-    start = first_child[t, node]
-    for c in range(start, start + n_children[t, node]):
-        if action[t, c] == a:
+def find_child(f, i, node, a):
+    start = f.first_child[i, node]
+    for c in range(start, start + f.n_children[i, node]):
+        if f.action[i, c] == a:
             return c
     return -1
 
 
 @njit(cache=True)
-def compact(t, meta, p1, p2, to_move, status, ready, first_child, n_children, parent, action, N, W, P):
-    """Move the subtree under the root to the front of tree ``t``'s pool (breadth first).
+def compact(f, i):
+    """Move the subtree under the root to the front of tree ``i``'s pool (breadth first).
 
-    Children of a node stay contiguous and in action order, so search results do not
-    change; returns the new number of used nodes.
+    Children of a node stay contiguous and in action order, so search results do not change; returns the new
+    number of used nodes.
     """
-    root = meta[t, ROOT]
-    total = meta[t, NEXT_FREE]
+    root = f.meta[i, ROOT]
+    total = f.meta[i, NEXT_FREE]
     order = np.empty(total, dtype=np.int32)  # new index -> old index
     new_of = np.full(total, -1, dtype=np.int32)  # old index -> new index
     order[0] = root
@@ -477,51 +383,38 @@ def compact(t, meta, p1, p2, to_move, status, ready, first_child, n_children, pa
     while head < used:
         old = order[head]
         head += 1
-        start = first_child[t, old]
-        for c in range(start, start + n_children[t, old]):
+        start = f.first_child[i, old]
+        for c in range(start, start + f.n_children[i, old]):
             order[used] = c
             new_of[c] = used
             used += 1
-    # Copy node fields into temporaries, then back in the new order.
-    tp1 = np.empty(used, dtype=np.uint64)
-    tp2 = np.empty(used, dtype=np.uint64)
-    tmv = np.empty(used, dtype=np.int8)
-    tst = np.empty(used, dtype=np.int8)
-    trd = np.empty(used, dtype=np.int8)
-    tfc = np.empty(used, dtype=np.int32)
-    tnc = np.empty(used, dtype=np.int32)
-    tpa = np.empty(used, dtype=np.int32)
-    tac = np.empty(used, dtype=np.int16)
-    tN = np.empty(used, dtype=np.int32)
-    tW = np.empty(used, dtype=np.float64)
-    tP = np.empty(used, dtype=np.float32)
-    for i in range(used):
-        old = order[i]
-        tp1[i] = p1[t, old]
-        tp2[i] = p2[t, old]
-        tmv[i] = to_move[t, old]
-        tst[i] = status[t, old]
-        trd[i] = ready[t, old]
-        tnc[i] = n_children[t, old]
-        tfc[i] = new_of[first_child[t, old]] if n_children[t, old] > 0 else 0
-        tpa[i] = new_of[parent[t, old]] if i > 0 else -1
-        tac[i] = action[t, old]
-        tN[i] = N[t, old]
-        tW[i] = W[t, old]
-        tP[i] = P[t, old]
-    for i in range(used):
-        p1[t, i] = tp1[i]
-        p2[t, i] = tp2[i]
-        to_move[t, i] = tmv[i]
-        status[t, i] = tst[i]
-        ready[t, i] = trd[i]
-        first_child[t, i] = tfc[i]
-        n_children[t, i] = tnc[i]
-        parent[t, i] = tpa[i]
-        action[t, i] = tac[i]
-        N[t, i] = tN[i]
-        W[t, i] = tW[i]
-        P[t, i] = tP[i]
-    meta[t, ROOT] = 0
-    meta[t, NEXT_FREE] = used
+    # Gather the kept nodes in their new order, then write them back to the front of the pool.
+    sel = order[:used]
+    p1 = f.p1[i, sel]
+    p2 = f.p2[i, sel]
+    to_move = f.to_move[i, sel]
+    status = f.status[i, sel]
+    ready = f.ready[i, sel]
+    n_children = f.n_children[i, sel]
+    first_child = f.first_child[i, sel]
+    parent = f.parent[i, sel]
+    action = f.action[i, sel]
+    visits = f.N[i, sel]
+    value_sum = f.W[i, sel]
+    prior = f.P[i, sel]
+    for j in range(used):
+        f.p1[i, j] = p1[j]
+        f.p2[i, j] = p2[j]
+        f.to_move[i, j] = to_move[j]
+        f.status[i, j] = status[j]
+        f.ready[i, j] = ready[j]
+        f.n_children[i, j] = n_children[j]
+        f.first_child[i, j] = new_of[first_child[j]] if n_children[j] > 0 else 0
+        f.parent[i, j] = new_of[parent[j]] if j > 0 else -1
+        f.action[i, j] = action[j]
+        f.N[i, j] = visits[j]
+        f.W[i, j] = value_sum[j]
+        f.P[i, j] = prior[j]
+    f.meta[i, ROOT] = 0
+    f.meta[i, NEXT_FREE] = used
     return used

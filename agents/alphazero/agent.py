@@ -111,36 +111,45 @@ class AlphaZeroAgent(Agent):
 
     def __init__(
         self,
-        checkpoint: str = "d4",
-        simulations: int = 100,
-        c_puct: float | None = None,
-        device: str = "auto",
-        temperature: float = 0.0,
-        paper: bool = False,
-        reuse_tree: bool | None = None,
-        threads: int = 1,
+        checkpoint: str | None = None,
+        simulations: int | None = None,
+        c_puct: float | str | None = None,
+        device: str | None = None,
+        temperature: float | None = None,
+        paper: bool | None = None,
+        reuse_tree: bool | str | None = None,
+        threads: int | None = None,
         seed: int | None = None,
     ) -> None:
+        """Parameters left as None take the registry's defaults; ``c_puct`` and ``reuse_tree`` also take "auto"."""
         from agents.alphazero.evaluator import Evaluator, resolve_device
 
-        if simulations < 0:
-            raise AgentSpecError(f"alphazero: simulations={simulations} must be zero or more")
-        if temperature < 0:
-            raise AgentSpecError(f"alphazero: temperature={temperature} must be zero or more")
+        given = {
+            "checkpoint": checkpoint,
+            "simulations": simulations,
+            "device": device,
+            "temperature": temperature,
+            "paper": paper,
+            "threads": threads,
+            "c_puct": None if c_puct is None else str(c_puct).lower(),
+            "reuse_tree": None if reuse_tree is None else str(reuse_tree).lower(),
+        }
+        v = ENTRY.resolve(given)
+        checkpoint, simulations, paper, threads = v["checkpoint"], int(v["simulations"]), bool(v["paper"]), v["threads"]
         self.checkpoint_path = resolve_checkpoint(checkpoint)
         self.ckpt = load_cached(self.checkpoint_path)
-        self.device = resolve_device(device)
+        self.device = resolve_device(v["device"])
         if threads > 0 and self.device.type == "cpu":
             _set_torch_threads(threads)
-        self.simulations = int(simulations)
-        self.paper = bool(paper)
-        self.c_puct = float(c_puct) if c_puct is not None else (PAPER_C_PUCT if paper else None)
-        self.temperature = float(temperature)
+        self.simulations = simulations
+        self.paper = paper
+        self.c_puct = float(v["c_puct"]) if v["c_puct"] != "auto" else (PAPER_C_PUCT if paper else None)
+        self.temperature = float(v["temperature"])
         # the original code built a fresh search tree for every move
-        self.reuse_tree = (not self.paper) if reuse_tree is None else bool(reuse_tree)
+        self.reuse_tree = (not self.paper) if v["reuse_tree"] == "auto" else v["reuse_tree"] == "true"
         self.training_cells = self.ckpt.training_cells
         self.training_bricks = self.ckpt.training_bricks
-        self.name = f"alphazero:checkpoint={checkpoint},simulations={simulations}"
+        self.name = ENTRY.canonical_name(v)
         net = _shared_net(self.checkpoint_path, self.ckpt, self.device)
         self.evaluator: Evaluator = Evaluator(net, self.device, PAPER_ILLEGAL_LOGIT if paper else None)
         self.config = self.ckpt.net_config
@@ -252,25 +261,10 @@ def _c_puct_ok(value: str) -> str | None:
         return "use a number or auto"
 
 
-def _make(
-    checkpoint: str = "d4",
-    simulations: int = 100,
-    c_puct: str = "auto",
-    device: str = "auto",
-    temperature: float = 0.0,
-    paper: bool = False,
-    reuse_tree: str = "auto",
-    threads: int = 1,
-) -> AlphaZeroAgent:
-    c = None if c_puct.strip().lower() == "auto" else float(c_puct)
-    reuse = {"auto": None, "true": True, "false": False}[reuse_tree]
-    return AlphaZeroAgent(checkpoint, simulations, c, device, temperature, paper, reuse, threads)
-
-
-register_agent(
+ENTRY = register_agent(
     AgentEntry(
         "alphazero",
-        _make,
+        AlphaZeroAgent,
         (
             Param("checkpoint", str, "d4", "a checkpoint .pt path or a shipped name (d4, r2, r3, all)"),
             Param(

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ import torch
 
 from agents.alphazero.network import NetConfig, PolicyValueNet
 from bttt.errors import BtttError
+from bttt.paths import atomic_write
 
 FORMAT = "bttt-alphazero"
 VERSION = 1
@@ -81,7 +81,6 @@ class Checkpoint:
 def save_checkpoint(path: str | os.PathLike, ckpt: Checkpoint) -> None:
     """Write ``ckpt`` to ``path`` atomically (creates the parent folder)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     cells = None if ckpt.training_cells is None else [int(c) for c in ckpt.training_cells]
     payload = {
         "format": FORMAT,
@@ -96,27 +95,7 @@ def save_checkpoint(path: str | os.PathLike, ckpt: Checkpoint) -> None:
     }
     buffer = io.BytesIO()
     torch.save(payload, buffer)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.fchmod(fd, _file_mode())  # mkstemp makes 0600; give the usual umask-based mode
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(buffer.getbuffer())
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    try:  # make the rename itself durable
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
+    atomic_write(path, buffer.getvalue())
 
 
 def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
@@ -171,6 +150,15 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
         progress=_decode(payload["progress"]) or {},
         extra=_decode(payload["extra"]) or {},
     )
+
+
+def is_checkpoint(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a readable bttt AlphaZero checkpoint (bttt may replace only files it made)."""
+    try:
+        load_checkpoint(path)
+    except CheckpointError:
+        return False
+    return True
 
 
 def _load_weights(net: PolicyValueNet, state_dict: dict, where: str) -> None:
@@ -238,10 +226,3 @@ def _few(items: list[str], n: int = 4) -> str:
 def _short(exc: Exception) -> str:
     text = str(exc).strip().splitlines()
     return text[0][:200] if text else "no detail"
-
-
-def _file_mode() -> int:
-    """The mode a plain ``open(path, "w")`` would give: 0o666 less the process umask."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask

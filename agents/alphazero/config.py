@@ -13,58 +13,68 @@ from agents.alphazero.augment import check_mode
 from agents.alphazero.search import SearchConfig
 from bttt.errors import BtttError
 from bttt.layouts import BrickDistribution
+from bttt.options import option
 
 
 @dataclass(frozen=True)
 class TrainConfig:
+    """Every hyperparameter of a training run; each field is a ``bttt train`` option with this help."""
+
     # --- game and data
-    bricks: str = "D4"  # BrickDistribution spec: "D4", "D3,D4", "C3,D3,D4", "random", "D3+E5"
-    rows: int = 7
-    cols: int = 7
-    win_length: int = 4
-    augment: str = "auto"  # auto (keep layouts in the distribution) | paper (4 flips) | none
+    bricks: str = option("D4", "training brick distribution, drawn per game (D4; D3,D4; C3,D3,D4; random; D3+E5)")
+    rows: int = option(7, "board rows (3-7)")
+    cols: int = option(7, "board columns (3-7)")
+    win_length: int = option(4, "stones in a row to win")
+    augment: str = option(
+        "auto",
+        "symmetry augmentation: auto (only transforms that keep a layout in the distribution), paper (the paper's "
+        "four flips, which move an off-centre brick), none",
+    )
     # --- network
-    net: str = "small"  # NetConfig preset name (agents.alphazero.network.PRESETS)
-    init_from: str = ""  # warm start: copy the weights of this checkpoint (same architecture) before iteration 1
+    net: str = option("small", "network preset: small, tiny, medium or paper")
+    init_from: str = option("", "warm start: copy this checkpoint's weights (same architecture) before iteration 1")
     # --- self-play
-    iterations: int = 20
-    games_per_iteration: int = 64
-    parallel_games: int = 64  # games searched together (one network batch per step), per worker
-    simulations: int = 48
-    c_puct: float = 1.5
-    dirichlet_alpha: float = 0.3
-    noise_fraction: float = 0.25
-    fpu_mode: str = "absolute"  # unvisited children's Q: fpu_value (absolute) or parent Q - fpu_reduction
-    fpu_value: float = 0.0
-    fpu_reduction: float = 0.25
-    paper_rule: bool = False
-    win_check: bool = True  # search shortcut: a leaf with a win in one is a proven win (no network call)
-    # Sample moves by visit count for this many plies, then play the most visited. Keep it small: with 6,
-    # player 2 played its first 3 moves by sampling, never blocked an early open three, and self-play
-    # games collapsed to 7-9 plies won by player 1.
-    temperature_moves: int = 2
+    iterations: int = option(20, "training iterations (self-play, then learning, then a checkpoint)")
+    games_per_iteration: int = option(64, "self-play games per iteration")
+    parallel_games: int = option(64, "games searched together per worker, sharing each network batch")
+    simulations: int = option(48, "PUCT simulations per self-play move")
+    c_puct: float = option(1.5, "PUCT exploration constant")
+    dirichlet_alpha: float = option(0.3, "Dirichlet noise concentration at self-play roots")
+    noise_fraction: float = option(0.25, "share of the root prior replaced by Dirichlet noise in self-play")
+    fpu_mode: str = option(
+        "absolute", "Q of unvisited children: absolute (fpu-value) or relative (parent's Q minus fpu-reduction)"
+    )
+    fpu_value: float = option(0.0, "Q of unvisited children with --fpu-mode absolute")
+    fpu_reduction: float = option(0.25, "reduction below the parent's Q with --fpu-mode relative")
+    paper_rule: bool = option(False, "use the original code's PUCT selection rule in self-play")
+    win_check: bool = option(True, "search shortcut: a leaf with a win in one (or facing a double threat) is proven")
+    # Keep it small: with 6, player 2 played its first 3 moves by sampling, never blocked an early open three, and
+    # self-play games collapsed to 7-9 plies won by player 1.
+    temperature_moves: int = option(2, "plies sampled from the visit counts before playing the most visited move")
     # --- learning
-    replay_capacity: int = 40_000
-    batch_size: int = 256
-    train_steps: int = 60  # gradient steps per iteration
-    min_replay: int = 512  # no gradient step before the buffer holds this many positions
-    optimizer: str = "adam"  # adam | sgd (momentum 0.9)
-    lr: float = 2e-3
-    weight_decay: float = 1e-4  # L2 penalty (added to the gradient)
-    value_weight: float = 1.0
+    replay_capacity: int = option(40_000, "positions kept in the replay buffer")
+    batch_size: int = option(256, "positions per gradient step")
+    train_steps: int = option(60, "gradient steps per iteration")
+    min_replay: int = option(512, "no gradient step before the buffer holds this many positions")
+    optimizer: str = option("adam", "adam, or sgd (momentum 0.9)")
+    lr: float = option(2e-3, "learning rate")
+    weight_decay: float = option(1e-4, "L2 penalty added to the gradient")
+    value_weight: float = option(1.0, "weight of the value loss beside the policy loss")
     # --- periodic evaluation (0 disables)
-    eval_every: int = 5
-    eval_games: int = 4  # games per layout per colour
-    eval_opponents: str = "random,mcts:preset=paper"  # ';' or ',' separated agent specs (',' inside specs is ok)
-    eval_novel: int = 2  # novel single-brick cells (one per unseen symmetry orbit) evaluated too
-    eval_simulations: int = 48
+    eval_every: int = option(5, "evaluate every N iterations (0 disables)")
+    eval_games: int = option(4, "evaluation games per layout and colour")
+    eval_opponents: str = option(
+        "random,mcts:preset=paper", "agents to evaluate against, separated by ; or by , before a new agent ('' none)"
+    )
+    eval_novel: int = option(2, "novel brick cells (from unseen symmetry orbits) evaluated beside the training ones")
+    eval_simulations: int = option(48, "PUCT simulations per move in evaluation games")
     # --- system
-    seed: int = 0
-    device: str = "auto"
-    workers: int = 1  # self-play jobs per iteration, each in its own process (or Ray task)
-    backend: str = "local"  # "local" worker processes, or "ray" (the same Ray cluster tournaments use)
-    address: str = ""  # Ray cluster address for --backend ray ('' starts a local Ray instance)
-    threads: int = 1  # torch threads in the learner; more than 1 on a busy CPU can be 10-100x slower (OpenMP spin)
+    seed: int = option(0, "seed of every random choice in the run")
+    device: str = option("auto", "auto (CUDA if present), cpu, cuda or cuda:N")
+    workers: int = option(1, "self-play jobs per iteration, each a worker process (or Ray task) with a CPU copy")
+    backend: str = option("local", "where self-play jobs run: local processes, or ray (as bttt tournament)")
+    address: str = option("", "Ray cluster address for --backend ray ('' starts a local Ray instance)")
+    threads: int = option(1, "torch threads in the learner (more than 1 on a busy CPU can be 10-100x slower)")
 
     def __post_init__(self) -> None:
         check_mode(self.augment)

@@ -26,12 +26,15 @@ import json
 import os
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from bttt.errors import BtttError
 from bttt.layouts import BrickDistribution, layout_name
+from bttt.options import option
+from bttt.seeding import derive_seed
 
 FORMAT = "bttt-selfplay-dataset"
 VERSION = 1
@@ -84,27 +87,72 @@ def export_dataset(checkpoint: str | os.PathLike, path: str | os.PathLike) -> in
     )
 
 
+def dataset_path(path: str | os.PathLike) -> Path:
+    """The file a dataset is written to: ``path`` with ``.npz`` appended when it has another suffix (as numpy
+    does), so messages name the file that really exists."""
+    path = Path(path)
+    return path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
+
+
+def is_dataset(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a readable bttt dataset (bttt replaces only files it made)."""
+    try:
+        load_dataset(path)
+    except DatasetError:
+        return False
+    return True
+
+
+def check_dataset_output(path: str | os.PathLike, force: bool = False, flag: str = "--export-dataset") -> Path:
+    """Check, before any work, that a dataset can be written to ``path`` (see :func:`dataset_path`)."""
+    from bttt.paths import check_output_file
+
+    return check_output_file(dataset_path(path), flag, force=force, ours=is_dataset)
+
+
 def load_dataset(path: str | os.PathLike) -> dict[str, np.ndarray]:
-    """Read and check a dataset; planes come back as float32. Raises :class:`DatasetError`."""
+    """Read and check a dataset; planes come back as float32. Raises :class:`DatasetError`.
+
+    Only plain arrays are read (``allow_pickle=False``): a file holding Python objects is refused, never
+    unpickled, since a dataset may come from anywhere.
+    """
     path = Path(path)
     if not path.is_file():
-        raise DatasetError(f"no dataset at {path}: create one with 'bttt train ... --export-dataset {path}'")
+        raise DatasetError(f"no dataset at {path}: create one with 'bttt selfplay CHECKPOINT --out {path}'")
     try:
         with np.load(path, allow_pickle=False) as data:
             d = {k: data[k] for k in data.files}
+    except ValueError as exc:
+        if "pickle" in str(exc):
+            raise DatasetError(
+                f"{path} holds Python objects, which bttt never loads from a data file (they can run code); "
+                "it is not a bttt dataset"
+            ) from None
+        raise DatasetError(f"cannot read dataset {path}: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - numpy raises many types for a damaged file
-        raise DatasetError(f"cannot read dataset {path}: {type(exc).__name__}: {exc}") from None
+        raise DatasetError(f"cannot read dataset {path}: not a complete .npz file ({type(exc).__name__})") from None
     if str(d.get("format", "")) != FORMAT:
         raise DatasetError(f"{path} is not a bttt self-play dataset (no format tag {FORMAT!r})")
-    missing = [k for k in ARRAYS if k not in d]
+    missing = [k for k in (*ARRAYS, "layouts", "rows", "cols", "bricks") if k not in d]
     if missing:
         raise DatasetError(f"dataset {path} lacks {', '.join(missing)}")
+    try:
+        rows, cols = int(d["rows"]), int(d["cols"])
+    except (TypeError, ValueError):
+        raise DatasetError(f"dataset {path}: rows and cols must be integers") from None
     n = len(d["value"])
-    rows, cols = int(d["rows"]), int(d["cols"])
+    if n == 0:
+        raise DatasetError(f"dataset {path} holds no positions")
     shapes = {"planes": (n, 3, rows, cols), "masks": (n, rows * cols), "policy": (n, rows * cols), "layout": (n,)}
     for k, shape in shapes.items():
         if d[k].shape != shape:
             raise DatasetError(f"dataset {path}: {k} has shape {d[k].shape}, expected {shape}")
+    for k in ("policy", "value"):
+        if not np.issubdtype(d[k].dtype, np.floating) or not np.isfinite(d[k]).all():
+            raise DatasetError(f"dataset {path}: {k} holds values that are not finite numbers")
+    layout = d["layout"]
+    if not np.issubdtype(layout.dtype, np.integer) or layout.min() < 0 or layout.max() >= len(d["layouts"]):
+        raise DatasetError(f"dataset {path}: layout indices outside its {len(d['layouts'])} layouts")
     d["planes"] = d["planes"].astype(np.float32)
     return d
 
@@ -138,8 +186,37 @@ def load_datasets(paths: list[str | os.PathLike]) -> dict[str, np.ndarray]:
 JOB_GAMES = 32  # games per self-play job: the unit of seeding, so the games do not depend on --workers
 
 
+@dataclass(frozen=True)
+class SelfPlayOptions:
+    """What :func:`generate_dataset` plays (each field is a ``bttt selfplay`` option with this help)."""
+
+    games: int = option(2048, "self-play games to play")
+    bricks: str | None = option(None, "brick distribution drawn per game (default: the checkpoint's training bricks)")
+    simulations: int | None = option(None, "PUCT simulations per move (default: as the checkpoint was trained)")
+    temperature_moves: int | None = option(
+        None, "plies sampled from the visit counts before playing the most visited move (default: as trained)"
+    )
+    parallel_games: int | None = option(None, "games searched together per job (default: as trained)")
+    workers: int = option(1, "worker processes (the games do not depend on it)")
+    seed: int = option(0, "seed of every game (jobs of 32 games are seeded from it and their index)")
+    chunk_games: int = option(512, "games per saved chunk: an interrupted run resumes from the last saved chunk")
+
+    def __post_init__(self) -> None:
+        for name in ("games", "workers"):
+            if getattr(self, name) < 1:
+                raise DatasetError(f"--{name} must be at least 1, got {getattr(self, name)}")
+        if self.chunk_games < JOB_GAMES or self.chunk_games % JOB_GAMES:
+            raise DatasetError(f"--chunk-games must be a multiple of {JOB_GAMES}, got {self.chunk_games}")
+        for name in ("simulations", "parallel_games"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise DatasetError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
+        if self.temperature_moves is not None and self.temperature_moves < 0:
+            raise DatasetError(f"--temperature-moves must be zero or more, got {self.temperature_moves}")
+
+
 def job_seed(seed: int, job: int) -> int:
-    return int(np.random.SeedSequence([seed, job, 3]).generate_state(1, np.uint64)[0] >> np.uint64(2))
+    return derive_seed(seed, "selfplay-job", job)
 
 
 def generate_dataset(

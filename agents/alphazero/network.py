@@ -265,6 +265,10 @@ class PolicyValueNet(nn.Module):
         c = self.config
         if x.dim() != 4 or tuple(x.shape[1:]) != (c.in_planes, c.rows, c.cols):
             raise ValueError(f"expected input planes (B, {c.in_planes}, {c.rows}, {c.cols}), got {tuple(x.shape)}")
+        return self.body(x)
+
+    def body(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """The forward pass without the input check (what fx traces for pruning)."""
         h = self.stem(x)
         for block in self.blocks:
             h = block(h)

@@ -42,8 +42,8 @@ import numpy as np
 
 from agents.alphazero import _search_core as core
 from bttt import GameState, Rules
-from bttt._core import make_rng
 from bttt.errors import BtttError
+from bttt.kernels import make_rng
 
 Evaluate = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
@@ -114,28 +114,21 @@ class BatchedMCTS:
         self.rows, self.cols, self.win_length = rules.rows, rules.cols, rules.win_length
         self.n_cells = self.rows * self.cols
         # Stones never sit on bricks, so the brick-free window table serves every layout.
-        tables = Rules(self.rows, self.cols, self.win_length, None).tables
-        self._win = (tables.win_masks, tables.cell_ptr, tables.cell_wins)
+        self._rules = Rules(self.rows, self.cols, self.win_length, None).tables
         per_search = (max(config.simulations, 1) + 1) * self.n_cells
         self.max_nodes = int(max_nodes) if max_nodes is not None else 4 * per_search
         if self.max_nodes < self.n_cells + 1:
             raise BtttError(f"max_nodes={self.max_nodes}: need at least {self.n_cells + 1}")
-        shape = (n_trees, self.max_nodes)
-        self.p1 = np.zeros(shape, np.uint64)
-        self.p2 = np.zeros(shape, np.uint64)
-        self.to_move = np.zeros(shape, np.int8)
-        self.status = np.zeros(shape, np.int8)
-        self.ready = np.zeros(shape, np.int8)
-        self.first_child = np.zeros(shape, np.int32)
-        self.n_children = np.zeros(shape, np.int32)
-        self.parent = np.full(shape, -1, np.int32)
-        self.action = np.zeros(shape, np.int16)
-        self.N = np.zeros(shape, np.int32)
-        self.W = np.zeros(shape, np.float64)
-        self.P = np.zeros(shape, np.float32)
-        self.meta = np.zeros((n_trees, core.N_META), np.int64)
-        self.bricks = np.zeros(n_trees, np.uint64)
-        self.full = np.zeros(n_trees, np.uint64)
+        self.forest = core.new_forest(n_trees, self.max_nodes)
+        self._params = core.PuctParams(
+            float(config.c_puct),
+            bool(config.paper_rule),
+            config.fpu_mode == "relative",
+            float(config.fpu_value),
+            float(config.fpu_reduction),
+            bool(config.uses_win_check),
+            self.max_nodes,
+        )
         self._valid = np.zeros(n_trees, bool)  # whether tree t holds a searched position
         self._planes = np.zeros((n_trees, 3, self.rows, self.cols), np.float32)
         self._masks = np.zeros((n_trees, self.n_cells), bool)
@@ -164,22 +157,21 @@ class BatchedMCTS:
 
     def advance(self, tree_index: int, action: int) -> None:
         """Make the child reached by ``action`` the root of tree ``tree_index`` (tree reuse)."""
-        t = tree_index
+        t, f = tree_index, self.forest
         if not (self.config.reuse_tree and self._valid[t]):
             self._valid[t] = False
             return
-        root = self.meta[t, core.ROOT]
-        child = core.find_child(t, root, int(action), self.first_child, self.n_children, self.action)
-        if child < 0 or not self.ready[t, child] or self.n_children[t, child] == 0:
+        child = core.find_child(f, t, f.meta[t, core.ROOT], int(action))
+        if child < 0 or not f.ready[t, child] or f.n_children[t, child] == 0:
             self._valid[t] = False
             return
-        self.parent[t, child] = -1
-        self.meta[t, core.ROOT] = child
-        self.meta[t, core.NOISE_DONE] = 0
+        f.parent[t, child] = -1
+        f.meta[t, core.ROOT] = child
+        f.meta[t, core.NOISE_DONE] = 0
 
     # ------------------------------------------------------------------- search
     def _set_root(self, t: int, state: GameState) -> None:
-        rules = state.rules
+        rules, f = state.rules, self.forest
         if (rules.rows, rules.cols, rules.win_length) != (self.rows, self.cols, self.win_length):
             raise BtttError(
                 f"state is a {rules.rows}x{rules.cols} k={rules.win_length} game but the search was built for "
@@ -188,63 +180,26 @@ class BatchedMCTS:
         if state.is_terminal():
             raise BtttError(f"cannot search a finished game ({state.serialize()})")
         bricks = np.uint64(rules.brick_mask)
-        root = self.meta[t, core.ROOT]
+        root = f.meta[t, core.ROOT]
         same = (
             self._valid[t]
-            and self.bricks[t] == bricks
-            and self.p1[t, root] == np.uint64(state.p1)
-            and self.p2[t, root] == np.uint64(state.p2)
-            and self.to_move[t, root] == state.to_move
+            and f.bricks[t] == bricks
+            and f.p1[t, root] == np.uint64(state.p1)
+            and f.p2[t, root] == np.uint64(state.p2)
+            and f.to_move[t, root] == state.to_move
         )
         if same:
-            if self.meta[t, core.NEXT_FREE] + self._room_needed() > self.max_nodes:
-                self._compact(t)
-            if self.meta[t, core.NEXT_FREE] + self._room_needed() <= self.max_nodes:
+            if f.meta[t, core.NEXT_FREE] + self._room_needed() > self.max_nodes:
+                core.compact(f, t)
+            if f.meta[t, core.NEXT_FREE] + self._room_needed() <= self.max_nodes:
                 return
-        self.bricks[t] = bricks
-        self.full[t] = np.uint64(rules.full_mask)
-        core.init_root(
-            t,
-            self.meta,
-            self.p1,
-            self.p2,
-            self.to_move,
-            self.status,
-            self.ready,
-            self.first_child,
-            self.n_children,
-            self.parent,
-            self.action,
-            self.N,
-            self.W,
-            self.P,
-            np.uint64(state.p1),
-            np.uint64(state.p2),
-            state.to_move,
-            0,
-        )
+        f.bricks[t] = bricks
+        f.full[t] = np.uint64(rules.full_mask)
+        core.init_root(f, t, np.uint64(state.p1), np.uint64(state.p2), state.to_move, 0)
         self._valid[t] = True
 
     def _room_needed(self) -> int:
         return (self.config.simulations + 1) * self.n_cells
-
-    def _compact(self, t: int) -> None:
-        core.compact(
-            t,
-            self.meta,
-            self.p1,
-            self.p2,
-            self.to_move,
-            self.status,
-            self.ready,
-            self.first_child,
-            self.n_children,
-            self.parent,
-            self.action,
-            self.N,
-            self.W,
-            self.P,
-        )
 
     def search(
         self,
@@ -259,7 +214,7 @@ class BatchedMCTS:
         :class:`agents.alphazero.evaluator.Evaluator`. Returns root visit counts,
         float32 ``(len(states), n_cells)``, each row summing to ``simulations``.
         """
-        cfg = self.config
+        cfg, f = self.config, self.forest
         trees = list(range(len(states))) if trees is None else [int(t) for t in trees]
         if len(trees) != len(states):
             raise BtttError(f"{len(states)} states but {len(trees)} tree indices")
@@ -284,63 +239,20 @@ class BatchedMCTS:
         out = np.zeros((len(trees), self.n_cells), np.float32)
         values = np.zeros(len(trees), np.float32)
         for i, t in enumerate(trees):
-            core.root_visits(t, self.meta, self.first_child, self.n_children, self.action, self.N, out[i])
-            root = self.meta[t, core.ROOT]
-            values[i] = -self.W[t, root] / max(self.N[t, root], 1)
+            core.root_visits(f, t, out[i])
+            root = f.meta[t, core.ROOT]
+            values[i] = -f.W[t, root] / max(f.N[t, root], 1)
         self.last_root_values = values
         return out
 
     def _noise(self, trees: Sequence[int]) -> None:
         cfg = self.config
         for t in trees:
-            core.add_root_noise(
-                t,
-                self.meta,
-                self.first_child,
-                self.n_children,
-                self.P,
-                self.rngs,
-                cfg.dirichlet_alpha,
-                cfg.noise_fraction,
-            )
+            core.add_root_noise(self.forest, t, self.rngs, cfg.dirichlet_alpha, cfg.noise_fraction)
 
     def _step(self, active: np.ndarray, targets: np.ndarray, evaluate: Evaluate) -> int:
-        cfg = self.config
-        win_masks, cell_ptr, cell_wins = self._win
-        n = core.select_leaves(
-            active,
-            targets,
-            self.meta,
-            self.p1,
-            self.p2,
-            self.to_move,
-            self.status,
-            self.ready,
-            self.first_child,
-            self.n_children,
-            self.parent,
-            self.action,
-            self.N,
-            self.W,
-            self.P,
-            self.bricks,
-            self.full,
-            cfg.c_puct,
-            cfg.paper_rule,
-            cfg.fpu_reduction,
-            cfg.fpu_mode == "relative",
-            cfg.fpu_value,
-            win_masks,
-            cell_ptr,
-            cell_wins,
-            self.rows,
-            self.cols,
-            self._planes,
-            self._masks,
-            self._need,
-            cfg.uses_win_check,
-            self.max_nodes,
-        )
+        f, prm, rt = self.forest, self._params, self._rules
+        n = core.select_leaves(active, targets, f, prm, rt, self._planes, self._masks, self._need)
         if n == 0:
             return 0
         priors, values = evaluate(self._planes[:n], self._masks[:n])
@@ -353,30 +265,7 @@ class BatchedMCTS:
             )
         self.network_calls += 1
         self.evaluated_leaves += n
-        core.expand_and_backup(
-            n,
-            self._need,
-            priors,
-            values,
-            self.meta,
-            self.p1,
-            self.p2,
-            self.to_move,
-            self.first_child,
-            self.n_children,
-            self.parent,
-            self.action,
-            self.ready,
-            self.N,
-            self.W,
-            self.P,
-            self.full,
-            self.max_nodes,
-            cfg.uses_win_check,
-            win_masks,
-            cell_ptr,
-            cell_wins,
-        )
+        core.expand_and_backup(n, self._need, priors, values, f, prm, rt)
         return n
 
 

@@ -18,14 +18,15 @@ group and colour per evaluation), TensorBoard events if tensorboard is installed
 from __future__ import annotations
 
 import csv
+import os
 import platform
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from agents.alphazero.augment import allowed_transforms, augmented_cells
 from agents.alphazero.checkpoint import (
@@ -37,18 +38,20 @@ from agents.alphazero.checkpoint import (
 from agents.alphazero.config import TrainConfig
 from agents.alphazero.evaluation import run_evaluation
 from agents.alphazero.evaluator import Evaluator, resolve_device
+from agents.alphazero.losses import policy_value_loss
 from agents.alphazero.network import PolicyValueNet, preset
 from agents.alphazero.replay import ReplayBuffer
 from agents.alphazero.selfplay import SelfPlayResult, play_games
 from agents.alphazero.workers import start_workers
 from bttt.errors import BtttError
+from bttt.seeding import derive_seed
 
 CHECKPOINT, FINAL, METRICS, EVAL = "checkpoint.pt", "final.pt", "metrics.csv", "eval.csv"
 
 
 def iteration_seed(seed: int, iteration: int, purpose: int) -> int:
     """Independent seed for (run seed, iteration, purpose): 1 self-play, 2 evaluation."""
-    return int(np.random.SeedSequence([seed, iteration, purpose]).generate_state(1, np.uint64)[0] >> np.uint64(2))
+    return derive_seed(seed, "train", iteration, purpose)
 
 
 def _rng_state(rng: np.random.Generator) -> dict:
@@ -98,11 +101,10 @@ def _tensorboard(out: Path):
     return SummaryWriter(str(out / "tb"))
 
 
-def check_resume_config(saved: dict, given: dict, path: Path) -> None:
-    """Refuse to resume when the command line asks for a different run than the checkpoint holds."""
-    # Settings a resumed run may change (the schedule and the machine); the checkpoint then records the new
-    # values and the resume command in its provenance.
-    free = {
+#: Settings a resumed run may change (the schedule and the machine); the checkpoint records the new values and the
+#: resume command in its provenance.
+RESUMABLE_CHANGES = frozenset(
+    {
         "iterations",
         "workers",
         "backend",
@@ -120,11 +122,23 @@ def check_resume_config(saved: dict, given: dict, path: Path) -> None:
         "parallel_games",
         "temperature_moves",
     }
-    clash = [
+)
+#: Files of a run folder, all written by :func:`train` (``--restart`` removes these and nothing else).
+RUN_FILES = (CHECKPOINT, FINAL, METRICS, EVAL, "curves.png")
+
+
+def resume_clashes(saved: dict, given: dict) -> list[str]:
+    """The given options that differ from a stored run's and may not change on resume."""
+    return [
         f"--{k.replace('_', '-')} {given[k]!r} (checkpoint: {saved.get(k)!r})"
         for k in sorted(given)
-        if k not in free and saved.get(k) != given[k]
+        if k not in RESUMABLE_CHANGES and saved.get(k) != given[k]
     ]
+
+
+def check_resume_config(saved: dict, given: dict, path: Path) -> None:
+    """Refuse to resume when the command line asks for a different run than the checkpoint holds."""
+    clash = resume_clashes(saved, given)
     if clash:
         raise CheckpointError(
             f"checkpoint {path} was trained with other settings: {'; '.join(clash)}. Resume without these "
@@ -144,6 +158,62 @@ def load_for_resume(path: Path) -> tuple[Checkpoint, TrainConfig]:
     except (BtttError, TypeError) as exc:
         raise CheckpointError(f"{path} has an invalid training configuration: {exc}") from None
     return ckpt, cfg
+
+
+def default_run_dir(bricks: str) -> Path:
+    slug = "".join(ch if ch.isalnum() else "-" for ch in bricks.lower()).strip("-") or "none"
+    return Path("runs") / f"az-{slug}"
+
+
+def prepare_run(
+    given: dict, out: str | os.PathLike | None = None, resume: str | os.PathLike | None = None, restart: bool = False
+) -> tuple[TrainConfig, Path, Checkpoint | None]:
+    """Decide what a training command does, checking every input before any work: (config, run folder, checkpoint
+    to resume from or None).
+
+    * ``resume`` (a checkpoint.pt or its folder) continues that run; only :data:`RESUMABLE_CHANGES` may differ.
+    * Otherwise, when the run folder already holds a run: the same settings resume it (rerunning the same command
+      continues an interrupted run), other settings are refused with the fix, and ``restart`` starts over
+      (removing only the run's own files, :data:`RUN_FILES`).
+    """
+    from bttt.paths import check_output_dir
+
+    ckpt = None
+    if resume is not None:
+        path = Path(resume)
+        if path.is_dir():
+            path = path / CHECKPOINT
+        ckpt, saved = load_for_resume(path)
+        check_resume_config(saved.to_dict(), given, path)
+        cfg = TrainConfig.from_dict({**saved.to_dict(), **given})
+        run_dir = Path(out) if out is not None else path.parent
+        if run_dir.resolve() != path.parent.resolve() and (run_dir / CHECKPOINT).exists():
+            raise CheckpointError(f"--out {run_dir} already holds another run; choose an empty folder")
+    else:
+        cfg = TrainConfig(**given)
+        run_dir = Path(out) if out is not None else default_run_dir(cfg.bricks)
+        existing = run_dir / CHECKPOINT
+        if existing.exists() and restart:
+            load_for_resume(existing)  # a bttt run folder, or refuse to touch it
+            for name in RUN_FILES:
+                (run_dir / name).unlink(missing_ok=True)
+            shutil.rmtree(run_dir / "tb", ignore_errors=True)
+        elif existing.exists():
+            ckpt, saved = load_for_resume(existing)
+            clash = resume_clashes(saved.to_dict(), given)
+            if clash:
+                raise CheckpointError(
+                    f"{run_dir} holds a run with other settings: {'; '.join(clash)}. Rerun with that run's settings "
+                    f"to resume it, pass --restart to start it over, or choose another --out"
+                )
+            cfg = TrainConfig.from_dict({**saved.to_dict(), **given})
+    if ckpt is not None and ckpt.progress.get("iteration", 0) > cfg.iterations:
+        raise CheckpointError(
+            f"the run in {run_dir} already finished {ckpt.progress.get('iteration')} iterations, more than "
+            f"--iterations {cfg.iterations}; raise --iterations to train further"
+        )
+    check_output_dir(run_dir, "--out")
+    return cfg, run_dir, ckpt
 
 
 def train(
@@ -232,9 +302,7 @@ def train(
                     target_p = torch.from_numpy(policy).to(device)
                     target_v = torch.from_numpy(value).to(device)
                     logits, v = net(x)
-                    logp = F.log_softmax(logits.masked_fill(~m, -1e9), dim=1)
-                    policy_loss = -(target_p * logp).sum(dim=1).mean()
-                    value_loss = F.mse_loss(v, target_v)
+                    policy_loss, value_loss = policy_value_loss(logits, v, m, target_p, target_v)
                     loss = policy_loss + cfg.value_weight * value_loss
                     optimizer.zero_grad(set_to_none=True)
                     loss.backward()

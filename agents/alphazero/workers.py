@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from agents.alphazero.selfplay import SelfPlayResult, play_games_worker
 from bttt.errors import BtttError
+from bttt.parallel import connect_ray
 
 BACKENDS = ("local", "ray")
 
@@ -33,23 +34,8 @@ class RayWorkers:
     """One Ray task per job on a Ray cluster (``address``) or on a local Ray instance."""
 
     def __init__(self, address: str, workers: int) -> None:
-        try:
-            import ray
-        except ImportError:
-            raise BtttError("--backend ray needs ray: pip install 'bttt[ray]'") from None
+        ray, self.started_here = connect_ray(address, workers)
         self.ray = ray
-        self.started_here = False
-        if not ray.is_initialized():
-            kwargs: dict = {"include_dashboard": False, "log_to_driver": False}
-            if address:
-                kwargs["address"] = address
-            else:
-                kwargs["num_cpus"] = workers
-            try:
-                ray.init(**kwargs)
-            except (ConnectionError, ValueError, RuntimeError) as exc:
-                raise BtttError(f"cannot start or reach Ray (address={address!r}): {exc}") from None
-            self.started_here = True
         self.remote = ray.remote(num_cpus=1)(play_games_worker)
 
     def map(self, jobs: list[tuple]) -> list[SelfPlayResult]:

@@ -1,10 +1,9 @@
-"""The ``bttt`` command line: a thin shell that dispatches to each package's commands.
+"""The ``bttt`` command line: one module per command in this folder, each a thin front for a library function.
 
-This is the only place allowed to tie ``bttt``, ``agents``, ``tournament`` and
-``pruning`` together. Each command lives in a module exposing ``HELP`` (one line),
-``add_arguments(parser)`` and ``run(args) -> int``; modules are imported only when
-needed so ``bttt --help`` stays fast. User errors (:class:`bttt.BtttError`) print
-their message, never a traceback.
+This is the only place allowed to tie ``bttt``, ``agents``, ``tournament`` and ``pruning`` together, and nothing
+imports it. A command module exposes ``add_arguments(parser)`` and ``run(args) -> int``; its one-line help lives
+in :data:`COMMANDS`, so ``bttt --help`` imports no command (and so neither torch nor numba), and ``bttt CMD``
+imports only CMD. User errors (:class:`bttt.BtttError`) print one line, never a traceback, and exit 2.
 """
 
 from __future__ import annotations
@@ -14,71 +13,65 @@ import importlib
 import os
 import sys
 
-COMMANDS: dict[str, str] = {
-    "demo": "bttt.cli.demo",
-    "play": "agents.commands.play",
-    "agents": "agents.commands.list_agents",
-    "tournament": "tournament.commands.run_tournament",
-    "report": "tournament.commands.report",
-    "train": "agents.alphazero.commands.train",
-    "selfplay": "agents.alphazero.commands.selfplay",
-    "import-keras": "agents.alphazero.commands.import_keras",
-    "prune": "bttt.cli.prune",
+#: command -> (module, one-line help), in the order ``bttt --help`` lists them.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("bttt.cli.demo", "play and print a seeded demo game between two uniform random movers"),
+    "play": ("bttt.cli.play", "play a game between two agents (e.g. --p1 human --p2 mcts:iterations=5000)"),
+    "agents": ("bttt.cli.agents", "list the available agents with their parameters, defaults and help"),
+    "tournament": (
+        "bttt.cli.tournament",
+        "play a round robin over brick layouts, store every game, report ratings and generalization",
+    ),
+    "report": ("bttt.cli.report", "rebuild a tournament's tables, CSV files, figures and pages from its database"),
+    "train": ("bttt.cli.train", "train an AlphaZero network by batched self-play (resumable)"),
+    "selfplay": ("bttt.cli.selfplay", "play a trained network against itself and write a dataset for bttt prune"),
+    "import-keras": ("bttt.cli.import_keras", "convert one of the paper's Keras AlphaZero networks to a checkpoint"),
+    "prune": ("bttt.cli.prune", "prune an AlphaZero checkpoint with DropNet under SILO (physical removal, resumable)"),
 }
 
 
-def _load(module_name: str):
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
     try:
-        return importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name and module_name.startswith(exc.name):
-            return None
-        raise
+        return installed("bttt")
+    except PackageNotFoundError:  # run from a source tree that is not installed
+        from bttt import __version__
+
+        return __version__
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only ``command``'s module is imported and its options added (all of them when None is given
+    and ``BTTT_CLI_ALL`` is set, for tests that check every command's help)."""
     parser = argparse.ArgumentParser(
-        prog="bttt", description="Brick Tic-Tac-Toe: a generalization testbed for game-playing agents."
+        prog="bttt",
+        description="Brick Tic-Tac-Toe: a generalization testbed for game-playing agents.",
+        epilog="Run 'bttt COMMAND --help' for a command's options.",
     )
+    parser.add_argument("--version", action="version", version=f"bttt {version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, module_name in COMMANDS.items():
-        module = _load(module_name)
-        if module is None:
-            continue
-        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
-        module.add_arguments(p)
-        p.set_defaults(_run=module.run)
+    for name, (module_name, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if name == command or (command is None and os.environ.get("BTTT_CLI_ALL")):
+            module = importlib.import_module(module_name)
+            module.add_arguments(p)
+            p.set_defaults(_run=module.run)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bttt.errors import BtttError
-
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = argv[0] if argv and argv[0] in COMMANDS else None
+    parser = build_parser(command)
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help()
         return 2
-    try:
-        return int(args._run(args) or 0)
-    except BtttError as exc:
-        print(f"bttt {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(
-            f"\nbttt {args.command}: interrupted; finished work is saved, rerun the same command to resume.",
-            file=sys.stderr,
-        )
-        return 130
-    except Exception as exc:
-        if os.environ.get("BTTT_DEBUG"):
-            raise
-        print(
-            f"bttt {args.command}: internal error: {type(exc).__name__}: {exc}\n"
-            "This is a bug; rerun with BTTT_DEBUG=1 to see the traceback and please report it.",
-            file=sys.stderr,
-        )
-        return 1
+    from bttt.cli._errors import run_command
+
+    return run_command(args)
 
 
 if __name__ == "__main__":  # pragma: no cover

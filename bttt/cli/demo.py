@@ -1,25 +1,27 @@
-"""``bttt demo``: play and print one seeded game between two random movers."""
+"""``bttt demo``: play and print one seeded game between two uniform random movers."""
 
 from __future__ import annotations
 
 import argparse
 
-import numpy as np
+from bttt.layouts import GRAMMAR_HELP
 
-from bttt import GameState, Rules
-from bttt.layouts import parse_layout
-
-HELP = "play and print a seeded demo game between two uniform random movers"
+INTERRUPTED = "nothing was saved"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--brick", default="D4", help="brick cell(s), e.g. D4, D3+E5 or none (default D4)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--bricks", default="D4", help=f"{GRAMMAR_HELP} (default D4)")
+    p.add_argument("--brick", dest="bricks", help=argparse.SUPPRESS)  # the flag's name before bttt 0.2
+    p.add_argument("--seed", type=int, default=0, help="seed of the brick draw and every move (default 0)")
 
 
 def run(args: argparse.Namespace) -> int:
-    state = GameState(Rules(bricks=parse_layout(args.brick)))
+    import numpy as np
+
+    from bttt import BrickDistribution, GameState, Rules
+
     rng = np.random.default_rng(args.seed)
+    state = GameState(Rules(bricks=BrickDistribution.parse(args.bricks).sample(rng)))
     print(f"Brick Tic-Tac-Toe ({state.rules.describe()}), seed {args.seed}\n")
     while not state.is_terminal():
         actions = state.legal_actions()

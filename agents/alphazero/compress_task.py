@@ -1,7 +1,5 @@
-"""AlphaZero glue for ``bttt prune``: unit discovery, the retraining task and the pruned NetConfig.
-
-Imported only inside :func:`bttt.cli.prune.run` (it needs torch, agents.alphazero and pruning).
-"""
+"""The pieces :mod:`agents.alphazero.compress` prunes a network with: its prunable units, the retraining task
+(distillation or search targets) and the NetConfig of the pruned result."""
 
 from __future__ import annotations
 
@@ -11,23 +9,20 @@ import torch.nn.functional as F
 from torch import nn
 
 from agents.alphazero.augment import apply_transforms
+from agents.alphazero.losses import ILLEGAL_LOGIT, masked_log_policy, policy_value_loss
 from agents.alphazero.network import NetConfig, PolicyValueNet
 from pruning import UnitGroup, discover_units
 
 
-class _Traceable(nn.Module):
-    """The same submodules as a PolicyValueNet, without its input check (fx cannot trace ``if``)."""
+class _Traceable(PolicyValueNet):
+    """The same submodules as a PolicyValueNet, traced without its input check (fx cannot trace ``if``)."""
 
     def __init__(self, net: PolicyValueNet) -> None:
-        super().__init__()
-        self.stem, self.blocks = net.stem, net.blocks
+        nn.Module.__init__(self)
+        self.config, self.stem, self.blocks = net.config, net.stem, net.blocks
         self.value_head, self.policy_head = net.value_head, net.policy_head
 
-    def forward(self, x):
-        h = self.stem(x)
-        for block in self.blocks:
-            h = block(h)
-        return self.policy_head(h), self.value_head(h)
+    forward = PolicyValueNet.body
 
 
 def discover(net: PolicyValueNet, head_convs: bool = False) -> list[UnitGroup]:
@@ -94,7 +89,7 @@ def teacher_targets(
     policies, values = [], []
     for i in range(0, len(planes), batch):
         logits, v = teacher(planes[i : i + batch])
-        policies.append(F.softmax(logits.masked_fill(~masks[i : i + batch], -1e9), dim=1))
+        policies.append(F.softmax(logits.masked_fill(~masks[i : i + batch], ILLEGAL_LOGIT), dim=1))
         values.append(v)
     return torch.cat(policies), torch.cat(values)
 
@@ -152,9 +147,7 @@ class PolicyValueTask:
 
     def losses(self, net: nn.Module, b: dict) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         logits, v = net(b["planes"])
-        logp = F.log_softmax(logits.masked_fill(~b["masks"], -1e9), dim=1)
-        policy_loss = -(b["policy"] * logp).sum(1).mean()
-        value_loss = F.mse_loss(v, b["value"])
+        policy_loss, value_loss = policy_value_loss(logits, v, b["masks"], b["policy"], b["value"])
         return policy_loss, value_loss, logits
 
     def train(self, net: nn.Module, info) -> None:
@@ -183,7 +176,7 @@ class PolicyValueTask:
         net.eval()
         b = self.val_set
         p, v, logits = self.losses(net, b)
-        logp = F.log_softmax(logits.masked_fill(~b["masks"], -1e9), dim=1)
+        logp = masked_log_policy(logits, b["masks"])
         pred = logp.argmax(1)
         top1 = (pred == b["policy"].argmax(1)).float().mean()
         out = {"val_policy_loss": float(p), "val_value_loss": float(v), "val_top1": float(top1)}

@@ -1,4 +1,5 @@
-"""``bttt tournament``: a round robin (or gauntlet) over brick layouts, stored, rated and reported."""
+"""``bttt tournament``: a round robin (or gauntlet) over brick layouts, stored, rated and reported
+(:func:`tournament.driver.run_tournament`, :func:`tournament.report.build_report`)."""
 
 from __future__ import annotations
 
@@ -6,48 +7,59 @@ import argparse
 import shlex
 import sys
 
-HELP = "play a round-robin tournament over brick layouts, store every game and report ratings and generalization"
+from bttt.layouts import GRAMMAR_HELP
+
+INTERRUPTED = "every finished game is stored; rerun the same command to resume"
 
 EPILOG = """examples:
   bttt tournament                                   # random, paper Minimax/MCTS, strong MCTS, AlphaZero d4; 49 cells
-  bttt tournament random minimax:depth=4 --suite orbits --games 2 --db small.db
+  bttt tournament random minimax:depth=4 --bricks orbits --games 2 --db small.db
   bttt tournament minimax:depth=4                   # add an agent to the default db: new pairings only
   bttt tournament alphazero:checkpoint=d4 --gauntlet alphazero:checkpoint=d4 --db az.db
-  bttt report --train D4                            # the same games, D4 as the training cell of every control
+  bttt report --train-bricks D4                     # the same games, D4 as the training cell of every control
   bttt tournament --backend ray --address auto      # the same games on a Ray cluster
 Rerunning the same command resumes an interrupted tournament (only missing games are played)."""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    from tournament.defaults import (
+        DEFAULT_AGENTS,
+        DEFAULT_DB,
+        DEFAULT_GAMES,
+        DEFAULT_MAX_CRASHES,
+        DEFAULT_REPORT,
+        DEFAULT_SUITE,
+        DEFAULT_TRAIN,
+    )
+
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.epilog = EPILOG
     p.add_argument(
         "agents",
         nargs="*",
         metavar="AGENT",
-        help="agent specs (see 'bttt agents'); default: random minimax:preset=paper mcts:preset=paper "
-        "mcts:iterations=20000,c=1.0,leaf=heuristic alphazero:checkpoint=d4 (with --train D4 for the "
-        "controls), or the agents already in --db",
+        help=f"agent specs (see 'bttt agents'); default: {' '.join(DEFAULT_AGENTS)} (with --train-bricks "
+        f"{DEFAULT_TRAIN} for the controls), or the agents already in --db",
     )
     p.add_argument(
-        "--suite",
-        help="brick layouts: a cell (D4), a list (D3,D4,E5), two-brick layouts (D3+E5), "
-        "'all' 49 cells (default) or 'orbits' one per symmetry orbit",
+        "--bricks", dest="suite", help=f"brick layouts, each played: {GRAMMAR_HELP} (default {DEFAULT_SUITE})"
     )
+    p.add_argument("--suite", dest="suite", help=argparse.SUPPRESS)  # the flag's name before bttt 0.2
     p.add_argument(
         "--games",
         type=int,
         dest="games_per_colour",
         metavar="N",
-        help="games per pairing, colour and layout (default 2)",
+        help=f"games per pairing, colour and layout (default {DEFAULT_GAMES})",
     )
     p.add_argument("--seed", type=int, help="tournament seed; every game's seed derives from it (default 0)")
     p.add_argument(
-        "--train",
-        metavar="CELLS",
-        help="training cells for agents that declare none, e.g. D4: "
-        "every other layout is novel in the generalization report",
+        "--train-bricks",
+        dest="train",
+        metavar="BRICKS",
+        help="training bricks of agents that declare none (e.g. D4): every other layout is novel in the report",
     )
+    p.add_argument("--train", dest="train", help=argparse.SUPPRESS)  # the flag's name before bttt 0.2
     p.add_argument("--gauntlet", metavar="AGENT", help="play only this agent against each of the others")
     p.add_argument(
         "--move-time-limit",
@@ -63,13 +75,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--max-crashes",
         type=int,
-        default=2,
+        default=DEFAULT_MAX_CRASHES,
         metavar="N",
-        help="times a game may kill its worker before it is recorded as a crash (default 2)",
+        help=f"times a game may kill its worker before it is recorded as a crash (default {DEFAULT_MAX_CRASHES})",
     )
-    p.add_argument("--db", default="bttt-tournament.db", help="SQLite database (default bttt-tournament.db)")
+    p.add_argument("--db", default=DEFAULT_DB, help=f"SQLite database (default {DEFAULT_DB})")
     p.add_argument("--overwrite", action="store_true", help="delete --db first and start a new tournament")
-    p.add_argument("--out", default="bttt-report", help="report directory (default bttt-report/)")
+    p.add_argument("--out", default=DEFAULT_REPORT, help=f"report folder (default {DEFAULT_REPORT}/)")
     p.add_argument("--no-report", action="store_true", help="do not print the summary or write the report")
     p.add_argument("--no-figures", action="store_true", help="write the report without PNG figures")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")

@@ -1,1 +1,0 @@
-"""``bttt`` commands of the AlphaZero package (train, import-keras)."""

@@ -1,1 +1,0 @@
-"""``bttt play`` and ``bttt agents``: the agent commands of the ``bttt`` shell."""

@@ -1,0 +1,111 @@
+"""Files bttt writes: checked before any work starts, written atomically, and never someone else's overwritten.
+
+* :func:`check_output_file` / :func:`check_output_dir` refuse, up front and with the fix, a path under a regular
+  file, in a folder that cannot be written, a folder where a file is needed (or the reverse), or an existing file
+  that bttt did not make or that the user did not allow to be replaced (``--force``).
+* :func:`atomic_write` writes a file in one piece: a temporary file in the same folder, fsync, rename, so an
+  interrupted write never leaves half a file behind.
+
+(``pruning`` keeps its own copy of the atomic write, on purpose: it depends on no other package of this repo.)
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from bttt.errors import BtttError
+
+
+class OutputPathError(BtttError):
+    """An output path that cannot or must not be written."""
+
+
+def _writable_parent(path: Path, what: str) -> None:
+    """The nearest existing ancestor of ``path`` must be a writable folder (the rest is created later)."""
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise OutputPathError(f"{what} {path}: {parent} is a file, not a folder; choose another path")
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise OutputPathError(f"{what} {path}: cannot write in {parent}; choose a folder you can write to")
+            return
+    raise OutputPathError(f"{what} {path}: no existing folder above it")  # pragma: no cover - / always exists
+
+
+def check_output_file(
+    path: str | os.PathLike,
+    what: str,
+    force: bool = False,
+    ours: Callable[[Path], bool] | None = None,
+    force_flag: str = "--force",
+) -> Path:
+    """Check that ``path`` can be written as a file, before any work; returns it as a Path.
+
+    An existing file is refused unless ``force`` is set, and even then only if ``ours(path)`` says bttt made it
+    (when ``ours`` is given): bttt never replaces a file it did not create.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise OutputPathError(f"{what} {path} is a folder; give a file path")
+    _writable_parent(path, what)
+    if path.exists():
+        if not force:
+            raise OutputPathError(f"{what} {path} exists; pass {force_flag} to replace it, or choose another path")
+        if ours is not None and not ours(path):
+            raise OutputPathError(f"{what} {path} exists and was not written by bttt; bttt will not replace it")
+        if not os.access(path, os.W_OK):
+            raise OutputPathError(f"{what} {path} exists and cannot be written")
+    return path
+
+
+def check_output_dir(path: str | os.PathLike, what: str) -> Path:
+    """Check that ``path`` is, or can be created as, a writable folder; returns it as a Path."""
+    path = Path(path)
+    if path.exists():
+        if not path.is_dir():
+            raise OutputPathError(f"{what} {path} is a file, not a folder; choose another path")
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise OutputPathError(f"{what} {path}: the folder cannot be written; choose another path")
+        return path
+    _writable_parent(path, what)
+    return path
+
+
+def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:
+    """Write ``data`` to ``path`` in one piece (temporary file, fsync, rename); creates the parent folder.
+
+    The file gets the mode a plain ``open(path, "w")`` would give (0o666 less the umask), not mkstemp's 0600.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = data.encode() if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.fchmod(fd, 0o666 & ~_umask())
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    try:  # make the rename itself durable
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

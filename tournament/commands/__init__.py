@@ -1,1 +1,0 @@
-"""The ``bttt tournament`` and ``bttt report`` commands."""
