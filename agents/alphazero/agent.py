@@ -15,8 +15,12 @@ samples proportionally to visits^(1/T) instead.
 The agent declares ``training_cells`` (the brick cells its network was trained
 on, read from the checkpoint), which tournaments use to split familiar from novel
 brick positions. On the CPU it sets torch to ``threads`` threads (default 1, process-wide;
-``threads=0`` leaves torch alone). This module only registers the agent; torch is imported when
-one is built, so listing agents stays fast.
+``threads=0`` leaves torch alone). The network runs on the process's inference backend (the
+BN-folded ``torch`` copy unless ``$BTTT_INFERENCE`` says otherwise; see
+:mod:`agents.alphazero.evaluator`): an implementation detail, so it is not part of the spec
+or the agent's name; Python callers may pass ``backend=``. Agents with the same checkpoint,
+device and backend share one network. This module only registers the agent;
+torch is imported when one is built, so listing agents stays fast.
 """
 
 from __future__ import annotations
@@ -89,11 +93,17 @@ def load_cached(path: Path) -> Checkpoint:
     return _cached(_checkpoints, key, lambda: load_checkpoint(path))
 
 
-def _shared_net(path: Path, ckpt: Checkpoint, device):
-    """One network per (checkpoint file, device), shared by agents (inference only)."""
+def _shared_net(path: Path, ckpt: Checkpoint, device, backend: str):
+    """One network and inference model per (checkpoint file, device, backend), shared by agents."""
+    from agents.alphazero.evaluator import inference_model
+
+    def make():
+        net = ckpt.build_net(device)
+        return net, inference_model(net, device, backend)
+
     st = os.stat(path)
-    key = (str(path.resolve()), st.st_mtime_ns, st.st_size, str(device))
-    return _cached(_nets, key, lambda: ckpt.build_net(device))
+    key = (str(path.resolve()), st.st_mtime_ns, st.st_size, str(device), backend)
+    return _cached(_nets, key, make)
 
 
 def _set_torch_threads(threads: int) -> None:
@@ -120,9 +130,10 @@ class AlphaZeroAgent(Agent):
         reuse_tree: bool | str | None = None,
         threads: int | None = None,
         seed: int | None = None,
+        backend: str = "auto",
     ) -> None:
         """Parameters left as None take the registry's defaults; ``c_puct`` and ``reuse_tree`` also take "auto"."""
-        from agents.alphazero.evaluator import Evaluator, resolve_device
+        from agents.alphazero.evaluator import Evaluator, resolve_backend, resolve_device
 
         given = {
             "checkpoint": checkpoint,
@@ -150,8 +161,9 @@ class AlphaZeroAgent(Agent):
         self.training_cells = self.ckpt.training_cells
         self.training_bricks = self.ckpt.training_bricks
         self.name = ENTRY.canonical_name(v)
-        net = _shared_net(self.checkpoint_path, self.ckpt, self.device)
-        self.evaluator: Evaluator = Evaluator(net, self.device, PAPER_ILLEGAL_LOGIT if paper else None)
+        self.backend = resolve_backend(backend)
+        net, model = _shared_net(self.checkpoint_path, self.ckpt, self.device, self.backend)
+        self.evaluator: Evaluator = Evaluator(net, self.device, PAPER_ILLEGAL_LOGIT if paper else None, model=model)
         self.config = self.ckpt.net_config
         self.mcts = None
         self._seen: tuple[int, tuple[int, ...]] | None = None  # (brick mask, history) the tree root follows

@@ -3,9 +3,24 @@
 Search code (``search.BatchedMCTS``) calls an evaluator with every leaf of a step in
 one batch; this wraps a :class:`PolicyValueNet` so that call is one forward pass
 on the chosen device, in inference mode, with illegal moves masked.
+
+The forward pass runs on an inference *backend* (measured in docs/alphazero-training.md):
+
+* ``torch`` (the default): :class:`agents.alphazero.inference.FusedPolicyValueNet`, a copy
+  of the network with BatchNorm folded into the convolutions, channels-last on the CPU and
+  no per-layer padding copies; equal to the network within float32 rounding.
+* ``plain``: the training module itself, unchanged (for checks and comparisons).
+* ``onnx``: ONNX Runtime on the CPU (``pip install 'bttt[onnx]'``), the fastest here at
+  small batches and for small networks.
+
+The process-wide default is ``torch``, or the value of the environment variable
+``BTTT_INFERENCE`` (so self-play workers and tournament processes inherit it).
 """
 
 from __future__ import annotations
+
+import os
+from typing import Protocol
 
 import numpy as np
 import torch
@@ -13,9 +28,26 @@ import torch
 from agents.alphazero.network import PolicyValueNet
 from bttt.errors import BtttError
 
+#: Inference backends, the default first.
+BACKENDS = ("torch", "plain", "onnx")
+#: The environment variable that sets the default backend.
+BACKEND_ENV = "BTTT_INFERENCE"
+
 
 class DeviceError(BtttError):
     """A device name that is unknown or not available on this machine."""
+
+
+class BackendError(BtttError):
+    """An inference backend that is unknown or cannot run on the chosen device."""
+
+
+class InferenceModel(Protocol):
+    """What an evaluator runs: float32 planes (B, in, R, C) -> logits (B, R*C), values (B,) on its device."""
+
+    backend: str
+
+    def __call__(self, planes: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]: ...
 
 
 def resolve_device(name: str | torch.device = "auto") -> torch.device:
@@ -62,6 +94,63 @@ def masked_priors(logits: torch.Tensor, masks: torch.Tensor, illegal_logit: floa
     return priors.masked_fill(~masks, 0.0)
 
 
+def resolve_backend(name: str | None = None) -> str:
+    """``None``/``"auto"`` -> the process default (``$BTTT_INFERENCE`` or ``torch``); else a checked name."""
+    text = (os.environ.get(BACKEND_ENV, "") or BACKENDS[0]) if name in (None, "auto") else name
+    text = str(text).strip().lower()
+    if text not in BACKENDS:
+        where = f" (from ${BACKEND_ENV})" if name in (None, "auto") else ""
+        raise BackendError(f"unknown inference backend {text!r}{where}; choose one of {', '.join(BACKENDS)} or auto")
+    return text
+
+
+class _TorchModel:
+    """A torch module run on numpy planes, in inference mode, on one device."""
+
+    def __init__(self, module: torch.nn.Module, device: torch.device, backend: str) -> None:
+        self.module = module
+        self.device = device
+        self.backend = backend
+
+    @torch.inference_mode()
+    def __call__(self, planes: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        x = torch.as_tensor(planes, dtype=torch.float32).to(self.device, non_blocking=True)
+        return self.module(x)
+
+
+class _OnnxModel:
+    """An ONNX Runtime session run on numpy planes; outputs as CPU tensors."""
+
+    backend = "onnx"
+
+    def __init__(self, net: PolicyValueNet) -> None:
+        from agents.alphazero.inference import fuse
+        from agents.alphazero.onnx_backend import OnnxRuntimeNet
+
+        self.runtime = OnnxRuntimeNet(fuse(net, channels_last=False), threads=torch.get_num_threads())
+
+    def __call__(self, planes: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        logits, values = self.runtime(planes)
+        return torch.from_numpy(logits), torch.from_numpy(values)
+
+
+def inference_model(net: PolicyValueNet, device: torch.device, backend: str | None = None) -> InferenceModel:
+    """The forward pass of ``net`` (already on ``device``, eval mode) on ``backend`` (see the module doc).
+
+    The model is a snapshot of the current weights (except ``plain``): build a new one after training.
+    """
+    backend = resolve_backend(backend)
+    if backend == "plain":
+        return _TorchModel(net, device, "plain")
+    if backend == "onnx":
+        if device.type != "cpu":
+            raise BackendError(f"the onnx inference backend runs on the CPU only, not {device}; use backend=torch")
+        return _OnnxModel(net)
+    from agents.alphazero.inference import fuse
+
+    return _TorchModel(fuse(net), device, "torch")
+
+
 class Evaluator:
     """Callable ``(planes, masks) -> (priors, values)`` around a network on one device.
 
@@ -69,25 +158,37 @@ class Evaluator:
         net: the network (switched to eval mode and moved to ``device``).
         device: ``"auto"``, ``"cpu"``, ``"cuda"``, ... (see :func:`resolve_device`).
         illegal_logit: ``None`` for exact masking, ``-100.0`` for the paper's masking.
+        backend: ``"torch"`` (BN-folded copy), ``"plain"`` (the module as is), ``"onnx"`` (ONNX
+            Runtime, CPU), or ``None``/``"auto"`` for the process default (``$BTTT_INFERENCE``).
+            The copy is taken now: an evaluator does not see later changes to ``net``'s weights.
+        model: an already built :func:`inference_model` of ``net`` to share (then ``backend`` is ignored).
     """
 
     def __init__(
-        self, net: PolicyValueNet, device: str | torch.device = "auto", illegal_logit: float | None = None
+        self,
+        net: PolicyValueNet,
+        device: str | torch.device = "auto",
+        illegal_logit: float | None = None,
+        backend: str | None = None,
+        model: InferenceModel | None = None,
     ) -> None:
         self.device = resolve_device(device)
         self.net = net.to(self.device).eval()
         self.illegal_logit = illegal_logit
         self.config = net.config
+        self.model = model if model is not None else inference_model(self.net, self.device, backend)
+        self.backend = self.model.backend
         self.calls = 0
         self.positions = 0
 
     @torch.inference_mode()
     def logits_values(self, planes: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
         """Raw logits (B, R*C) and values (B,) as tensors on the evaluator's device."""
-        x = torch.as_tensor(np.asarray(planes), dtype=torch.float32).to(self.device, non_blocking=True)
-        if x.dim() == 3:
-            x = x.unsqueeze(0)
-        return self.net(x)
+        planes = np.asarray(planes, dtype=np.float32)
+        if planes.ndim == 3:
+            planes = planes[None]
+        logits, values = self.model(planes)
+        return logits.to(self.device), values.to(self.device)
 
     @torch.inference_mode()
     def __call__(self, planes: np.ndarray, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
