@@ -43,7 +43,8 @@ def az_device() -> str:
 
     Asking for a device this machine lacks fails the tests that use it (a GPU check must not pass by
     skipping). On CUDA, TF32 convolutions and matrix products are turned off for the session, so outputs
-    can be compared with the float32 CPU results at the tests' tolerances.
+    can be compared with the float32 CPU results at the tests' tolerances, and cuDNN is made
+    deterministic, so a resumed training run can equal an uninterrupted one bit for bit.
     """
     import torch
 
@@ -57,4 +58,6 @@ def az_device() -> str:
     if device.type == "cuda":
         torch.backends.cudnn.allow_tf32 = False
         torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.deterministic = True
+        torch.backends.cudnn.benchmark = False
     return str(device)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 import agents.alphazero.agent as az_agent
 from agents.alphazero.checkpoint import Checkpoint, save_checkpoint
@@ -48,8 +49,9 @@ def _play(first, second, brick: str) -> GameState:
 
 
 @pytest.mark.parametrize("name", sorted(PAPER_FIRST_MOVES))
-def test_imported_networks_play_by_spec_without_search(paper_ckpts, name: str) -> None:
-    agent = make_agent(f"alphazero:checkpoint={paper_ckpts[name]},simulations=0,paper=true", seed=0)
+def test_imported_networks_play_by_spec_without_search(paper_ckpts, name: str, az_device: str) -> None:
+    agent = make_agent(f"alphazero:checkpoint={paper_ckpts[name]},simulations=0,paper=true,device={az_device}", seed=0)
+    assert agent.evaluator.device == agent.device == torch.device(az_device)
     assert agent.training_cells == training_cells_for({"baseline": "D4", "r2": "D3,D4", "r3": "C3,D3,D4"}[name])
     empty = GameState(Rules(bricks="D4"))
     assert empty.rules.name(agent.step(empty)) == PAPER_FIRST_MOVES[name]
@@ -58,9 +60,10 @@ def test_imported_networks_play_by_spec_without_search(paper_ckpts, name: str) -
         assert state.is_terminal()
 
 
-def test_imported_network_plays_with_the_papers_search(paper_ckpts) -> None:
+def test_imported_network_plays_with_the_papers_search(paper_ckpts, az_device: str) -> None:
     sims = 6
-    agent = make_agent(f"alphazero:checkpoint={paper_ckpts['r2']},simulations={sims},paper=true", seed=3)
+    spec = f"alphazero:checkpoint={paper_ckpts['r2']},simulations={sims},paper=true,device={az_device}"
+    agent = make_agent(spec, seed=3)
     assert agent.c_puct == 1.0 and agent.mcts is None
     state = GameState.from_moves(Rules(bricks="D3"), "D4,C4")
     dist = agent.policy(state)
@@ -71,13 +74,13 @@ def test_imported_network_plays_with_the_papers_search(paper_ckpts) -> None:
     assert agent.mcts.config.paper_rule and agent.mcts.config.c_puct == 1.0
     assert agent.reuse_tree is False  # the original searched a fresh tree every move
     # r2 against r3, both searching with the paper's rule, on a training cell and a novel cell
-    other = make_agent(f"alphazero:checkpoint={paper_ckpts['r3']},simulations=4,paper=true", seed=4)
+    other = make_agent(f"alphazero:checkpoint={paper_ckpts['r3']},simulations=4,paper=true,device={az_device}", seed=4)
     for brick in ("D3", "B6"):
         _play(agent, other, brick)
 
 
-def test_default_search_with_tree_reuse_is_legal_and_repeatable(tiny_ckpt) -> None:
-    spec = f"alphazero:checkpoint={tiny_ckpt},simulations=12"
+def test_default_search_with_tree_reuse_is_legal_and_repeatable(tiny_ckpt, az_device: str) -> None:
+    spec = f"alphazero:checkpoint={tiny_ckpt},simulations=12,device={az_device}"
     games = [_play(make_agent(spec, seed=s), make_agent(spec, seed=s + 1), "C5").history for s in (7, 7)]
     assert games[0] == games[1]
     no_reuse = make_agent(spec + ",reuse_tree=false", seed=7)
@@ -85,12 +88,12 @@ def test_default_search_with_tree_reuse_is_legal_and_repeatable(tiny_ckpt) -> No
     assert "reuse_tree=false" in no_reuse.name and no_reuse.mcts.config.reuse_tree is False
 
 
-def test_temperature_samples_and_zero_temperature_is_argmax(tiny_ckpt) -> None:
+def test_temperature_samples_and_zero_temperature_is_argmax(tiny_ckpt, az_device: str) -> None:
     state = GameState(Rules(bricks="D4"))
-    greedy = make_agent(f"alphazero:checkpoint={tiny_ckpt},simulations=0", seed=0)
+    greedy = make_agent(f"alphazero:checkpoint={tiny_ckpt},simulations=0,device={az_device}", seed=0)
     prior = greedy.policy(state)
     assert greedy.step(state) == int(np.argmax(prior))
-    hot = make_agent(f"alphazero:checkpoint={tiny_ckpt},simulations=0,temperature=1.0", seed=0)
+    hot = make_agent(f"alphazero:checkpoint={tiny_ckpt},simulations=0,temperature=1.0,device={az_device}", seed=0)
     moves = {hot.step(state) for _ in range(40)}
     assert len(moves) > 3 and all(state.is_legal(m) for m in moves)
     hot.seed(11)

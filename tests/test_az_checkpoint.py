@@ -51,7 +51,7 @@ def saved(tmp_path: Path) -> tuple[Path, Checkpoint]:
     return path, ckpt
 
 
-def test_round_trip_gives_identical_outputs_and_metadata(saved) -> None:
+def test_round_trip_gives_identical_outputs_and_metadata(saved, az_device: str) -> None:
     path, ckpt = saved
     loaded = load_checkpoint(path)
     assert loaded.net_config == CONFIG
@@ -66,7 +66,11 @@ def test_round_trip_gives_identical_outputs_and_metadata(saved) -> None:
     with torch.no_grad():
         a = ckpt.build_net()(x)
         b = loaded.build_net()(x)
+        on_device = loaded.build_net(az_device)
+        c = on_device(x.to(az_device))
     assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+    assert next(on_device.parameters()).device == torch.device(az_device)
+    np.testing.assert_allclose(c[0].cpu().numpy(), a[0].numpy(), atol=1e-5)  # the same weights on the device
     assert not loaded.build_net().training
 
 

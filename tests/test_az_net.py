@@ -41,9 +41,9 @@ CONFIGS = [
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=lambda c: f"{c.rows}x{c.cols}c{c.channels}b{c.blocks}k{c.kernel}")
-def test_output_shapes_and_value_range(config: NetConfig) -> None:
-    net = build_net(config, seed=0).eval()
-    x = torch.rand(5, config.in_planes, config.rows, config.cols) * 4 - 2
+def test_output_shapes_and_value_range(config: NetConfig, az_device: str) -> None:
+    net = build_net(config, seed=0).eval().to(az_device)
+    x = (torch.rand(5, config.in_planes, config.rows, config.cols) * 4 - 2).to(az_device)
     logits, value = net(x)
     assert logits.shape == (5, config.rows * config.cols)
     assert value.shape == (5,)
@@ -123,9 +123,9 @@ def _states() -> list[GameState]:
     ]
 
 
-def test_evaluator_masks_illegal_moves_and_matches_the_network() -> None:
+def test_evaluator_masks_illegal_moves_and_matches_the_network(az_device: str) -> None:
     net = build_net("tiny", seed=0)
-    ev = Evaluator(net, device="cpu")
+    ev = Evaluator(net, device=az_device)
     states = _states()
     planes = np.stack([s.observation() for s in states])
     masks = np.stack([s.legal_mask() for s in states])
@@ -135,8 +135,8 @@ def test_evaluator_masks_illegal_moves_and_matches_the_network() -> None:
     assert np.all(priors[~masks] == 0)
     np.testing.assert_allclose(priors.sum(axis=1), 1.0, rtol=1e-5)
     with torch.no_grad():
-        logits, v = net.eval()(torch.from_numpy(planes))
-    np.testing.assert_allclose(values, v.numpy(), rtol=1e-6)
+        logits, v = (t.cpu() for t in net.eval()(torch.from_numpy(planes).to(az_device)))
+    np.testing.assert_allclose(values, v.numpy(), rtol=1e-5, atol=1e-6)
     for i in range(3):
         legal = np.flatnonzero(masks[i])
         expected = torch.softmax(logits[i, legal], 0).numpy()
@@ -158,8 +158,8 @@ def test_paper_masking_and_rows_without_legal_moves() -> None:
     assert torch.isfinite(exact).all() and torch.isfinite(paper).all()
 
 
-def test_evaluator_rejects_bad_masks_and_handles_empty_batches() -> None:
-    ev = Evaluator(build_net("tiny", seed=0), device="cpu")
+def test_evaluator_rejects_bad_masks_and_handles_empty_batches(az_device: str) -> None:
+    ev = Evaluator(build_net("tiny", seed=0), device=az_device)
     with pytest.raises(ValueError, match="masks"):
         ev(np.zeros((2, 3, 7, 7), np.float32), np.ones((2, 48), bool))
     priors, values = ev(np.zeros((0, 3, 7, 7), np.float32), np.zeros((0, 49), bool))
@@ -195,3 +195,19 @@ def test_evaluator_on_auto_device_matches_cpu() -> None:
     got = auto(planes, masks)
     np.testing.assert_allclose(got[0], cpu[0], atol=1e-4)
     np.testing.assert_allclose(got[1], cpu[1], atol=1e-4)
+
+
+@pytest.mark.parametrize("backend", ["torch", "plain"])
+def test_evaluator_on_the_test_device_matches_cpu(az_device: str, backend: str) -> None:
+    """``BTTT_TEST_DEVICE=cuda`` runs this on the GPU: tensors on the device, numpy results equal the CPU's."""
+    states = _states()
+    planes = np.stack([s.observation() for s in states])
+    masks = np.stack([s.legal_mask() for s in states])
+    cpu = Evaluator(build_net("small", seed=2), "cpu", backend="plain")(planes, masks)
+    ev = Evaluator(build_net("small", seed=2), az_device, backend=backend)
+    assert next(ev.net.parameters()).device == torch.device(az_device) and ev.device == torch.device(az_device)
+    logits, values = ev.logits_values(planes)
+    assert logits.device == ev.device and values.device == ev.device
+    got = ev(planes, masks)
+    np.testing.assert_allclose(got[0], cpu[0], atol=1e-5)
+    np.testing.assert_allclose(got[1], cpu[1], atol=1e-5)

@@ -36,10 +36,10 @@ def hashed_evaluate(planes: np.ndarray, masks: np.ndarray) -> tuple[np.ndarray, 
 
 
 @pytest.fixture(scope="module")
-def small_net_evaluate():
+def small_net_evaluate(az_device):
     torch.manual_seed(0)
     torch.set_num_threads(1)  # more threads on a busy CI machine only spin (see docs/alphazero-training.md)
-    return Evaluator(PolicyValueNet(TINY), device="cpu")
+    return Evaluator(PolicyValueNet(TINY), device=az_device)
 
 
 WIN_IN_ONE = "A1,G1,A2,G2,A3,G3"  # O to move, A4 wins (and X threatens G4)

@@ -101,10 +101,11 @@ def _weights(path):
     return load_checkpoint(path).state_dict
 
 
-def test_train_resume_matches_an_uninterrupted_run(tmp_path, capsys):
+def test_train_resume_matches_an_uninterrupted_run(tmp_path, capsys, az_device):
     straight, split = tmp_path / "straight", tmp_path / "split"
-    assert main(["train", "--out", str(straight), "--iterations", "3", *TINY_RUN]) == 0
-    assert main(["train", "--out", str(split), "--iterations", "2", *TINY_RUN]) == 0
+    on_device = ["--device", az_device, *TINY_RUN]
+    assert main(["train", "--out", str(straight), "--iterations", "3", *on_device]) == 0
+    assert main(["train", "--out", str(split), "--iterations", "2", *on_device]) == 0
     first = load_checkpoint(split / "checkpoint.pt")
     assert first.progress["iteration"] == 2 and first.progress["games"] == 12
     assert (
@@ -186,6 +187,21 @@ def test_train_refuses_corrupt_mismatched_or_existing_checkpoints(tmp_path, caps
     assert "cannot read checkpoint" in capsys.readouterr().err
     with pytest.raises(DatasetError, match="no dataset"):
         load_dataset(tmp_path / "missing.npz")
+
+
+def test_checkpoints_move_between_devices(tmp_path, az_device):
+    """Two iterations on the test device, the third resumed on the CPU (``BTTT_TEST_DEVICE=cuda``: GPU -> CPU)."""
+    run = tmp_path / "moved"
+    assert main(["train", "--out", str(run), "--iterations", "2", "--device", az_device, *TINY_RUN]) == 0
+    assert load_checkpoint(run / "checkpoint.pt").train_config["device"] == az_device
+    resume = ["train", "--resume", str(run / "checkpoint.pt"), "--iterations", "3", "--device", "cpu", "--no-progress"]
+    assert main(resume) == 0
+    moved = load_checkpoint(run / "checkpoint.pt")
+    assert moved.progress["iteration"] == 3 and moved.train_config["device"] == "cpu"
+    assert moved.extra["provenance"]["resumed"][0]["at_iteration"] == 2
+    assert all(v.device.type == "cpu" for v in moved.state_dict.values())
+    state = moved.extra["optimizer"]["state"]
+    assert state and all(t.device.type == "cpu" for s in state.values() for t in s.values() if torch.is_tensor(t))
 
 
 @pytest.mark.slow
