@@ -204,6 +204,10 @@ def main() -> None:
                     )
     if args.checkpoint:
         time_moves(args.checkpoint, [int(x) for x in args.sims.split(",")], devices, args.rounds)
+    for device in devices:
+        if device.type == "cuda":
+            peak = torch.cuda.max_memory_allocated(device) / 2**20
+            print(f"\npeak GPU memory allocated by torch ({device}): {peak:,.0f} MiB")
 
 
 def time_moves(checkpoint: str, sims: list[int], devices: list[torch.device], rounds: int) -> None:

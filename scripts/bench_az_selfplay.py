@@ -5,8 +5,12 @@ Prints one table: workers, games, positions, seconds, positions/s and the ratio 
 spent in the network against in the numba search (tree walk, expansion, backup,
 plane building) and Python bookkeeping. Each worker runs its games with a CPU copy
 of the same randomly initialised network, exactly as ``bttt train --workers N``.
+``--device cuda`` runs the in-process games' network on the GPU (workers always use CPU
+copies, as in training); ``--backend`` picks the inference backend (default: the process's,
+see :mod:`agents.alphazero.evaluator`).
 
     python scripts/bench_az_selfplay.py --games 64 --simulations 48 --workers 2
+    python scripts/bench_az_selfplay.py --games 1024 --parallel-games 1024 --workers 1 --device cuda
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=2, help="the largest worker count measured (1..N)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", metavar="FILE", help="also write the raw figures to FILE (for scripts/bench_compare.py)")
+    p.add_argument("--device", default="cpu", help="device of the in-process games' network (cpu, cuda, auto)")
+    p.add_argument("--backend", default="auto", help="inference backend: auto, torch, plain or onnx")
     args = p.parse_args(argv)
     torch.set_num_threads(1)
     torch.manual_seed(args.seed)
@@ -58,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         net = PolicyValueNet(preset(args.net)).eval()
     state = {k: v.detach().clone() for k, v in net.state_dict().items()}
-    evaluate = Evaluator(net, device="cpu")
+    evaluate = Evaluator(net, device=args.device, backend=args.backend)
     play_games(evaluate, cfg, 2, args.seed)  # compile/load numba kernels
 
     rows = []
@@ -84,7 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     base_rate = rows[0][2] / rows[0][3]
     print(
         f"self-play, {args.net} network, {args.simulations} simulations, {args.parallel_games} games per "
-        f"batch, bricks {args.bricks}, torch threads 1, {mp.cpu_count()} CPUs"
+        f"batch, bricks {args.bricks}, torch threads 1, {mp.cpu_count()} CPUs, in-process network on "
+        f"{evaluate.device} ({evaluate.backend} backend)"
+        + (f", {torch.cuda.get_device_name(evaluate.device)}" if evaluate.device.type == "cuda" else "")
     )
     print(f"{'workers':>7} {'games':>6} {'positions':>9} {'seconds':>8} {'pos/s':>8} {'vs 1 worker':>11}")
     for workers, games, positions, seconds in rows:
@@ -105,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
         figures["numba search positions/s (search time without the network)"] = r.positions / max(search_only, 1e-9)
         with open(args.json, "w") as fh:
             json.dump(figures, fh, indent=1)
+    if evaluate.device.type == "cuda":
+        peak = torch.cuda.max_memory_allocated(evaluate.device) / 2**20
+        print(f"peak GPU memory allocated by torch: {peak:,.0f} MiB")
     return 0
 
 
