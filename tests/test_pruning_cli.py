@@ -111,17 +111,17 @@ def test_prune_command_reports_bad_inputs(files, capsys):
 
 
 def test_shipped_half_width_d4_network_loads_plays_and_keeps_the_opening():
-    """docs/pruning/alphazero_d4ship_half.pt: the documented prune of the shipped d4 network."""
-    from pathlib import Path
+    """The shipped d4-half: the documented prune of the shipped d4 network, loadable by name."""
+    from agents.alphazero.agent import resolve_checkpoint
 
-    path = Path(__file__).resolve().parents[1] / "docs" / "pruning" / "alphazero_d4ship_half.pt"
+    path = resolve_checkpoint("d4-half")
     ck = load_checkpoint(path)
     cfg = ck.net_config
     assert (cfg.channels, cfg.block_channels, cfg.value_hidden) == (16, (16, 16, 16), 14)
     assert ck.build_net().parameter_count() == 20100 and ck.training_cells == (24,)
     assert ck.extra["pruning"]["distill"] == 1.0 and ck.extra["pruning"]["params"] == [63194, 20100]
     s = GameState(Rules(bricks=parse_layout("D4")))
-    pruned = make_agent(f"alphazero:checkpoint={path},device=cpu", seed=0)
+    pruned = make_agent("alphazero:checkpoint=d4-half,device=cpu", seed=0)
     unpruned = make_agent("alphazero:checkpoint=d4,device=cpu", seed=0)
     for move in ("F2", "D2", "F4", "F3", "E5", "D6", "E4", "E6"):  # the unpruned network's winning line on D4
         if s.to_move == 1:

@@ -278,7 +278,7 @@ ENTRY = register_agent(
         "alphazero",
         AlphaZeroAgent,
         (
-            Param("checkpoint", str, "d4", "a checkpoint .pt path or a shipped name (d4, r2, r3, all)"),
+            Param("checkpoint", str, "d4", "a checkpoint .pt path or a shipped name (d4, r2, r3, all, d4-half)"),
             Param(
                 "simulations",
                 int,

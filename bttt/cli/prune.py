@@ -14,7 +14,9 @@ INTERRUPTED = "every finished cycle is saved in the work folder; rerun the same 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     from agents.alphazero.compress import CompressConfig
 
-    p.add_argument("checkpoint", help="trained AlphaZero checkpoint (.pt), or a shipped name (d4, r2, r3, all)")
+    p.add_argument(
+        "checkpoint", help="trained AlphaZero checkpoint (.pt), or a shipped name (d4, r2, r3, all, d4-half)"
+    )
     p.add_argument(
         "--dataset",
         required=True,

@@ -20,7 +20,7 @@ INTERRUPTED = "finished chunks are saved; rerun the same command to resume"
 def add_arguments(p: argparse.ArgumentParser) -> None:
     from agents.alphazero.dataset import SelfPlayOptions
 
-    p.add_argument("checkpoint", help="AlphaZero checkpoint (.pt), or a shipped name: d4, r2, r3, all")
+    p.add_argument("checkpoint", help="AlphaZero checkpoint (.pt), or a shipped name: d4, r2, r3, all, d4-half")
     p.add_argument("--out", required=True, help="dataset file to write (.npz is added when missing)")
     p.add_argument("--force", action="store_true", help="replace an existing dataset file written by bttt")
     add_config_options(p, SelfPlayOptions)
