@@ -64,6 +64,7 @@ def test_gap_cluster_bootstrap_covers_and_ignoring_cells_does_not():
         novel = scores[cells > 0]  # the wrong method: novel pairs as if independent of their cell
         lo, hi = percentile_interval(novel[rng.integers(0, len(novel), (300, len(novel)))].mean(axis=1))
         naive_in += lo <= n_true <= hi
+    print(f"\ngap coverage {gap_in / runs:.3f}, novel {novel_in / runs:.3f}, ignoring cells {naive_in / runs:.3f}")
     assert 0.90 <= gap_in / runs <= 0.99, gap_in / runs
     assert 0.90 <= novel_in / runs <= 0.99, novel_in / runs
     assert naive_in / runs <= 0.85, naive_in / runs  # measured 0.70: between-cell variation is missed
@@ -81,6 +82,7 @@ def test_detectable_gap_is_detected_with_about_80_percent_power():
     assert abs((t - n) - mde) < 1e-6
     runs = 200
     detected = sum(g.gap.low > 0 for _, _, g in gap_tournaments(mid, runs, seed=3, levels=levels))
+    print(f"\ngap of the detectable size {mde:.3f} detected in {detected / runs:.3f} of {runs} tournaments")
     assert 0.68 <= detected / runs <= 0.92, detected / runs  # measured 0.78 over 300 runs
 
 
@@ -95,6 +97,7 @@ def test_iqm_stratified_bootstrap_covers():
         c, s = simulate(agents, cells, openings, rng, table).agent_scores("o")
         est = iqm(c, s, cells, reps=300, rng=rng)
         inside += est.low <= truth <= est.high
+    print(f"\nIQM coverage {inside / runs:.3f}")
     assert 0.90 <= inside / runs <= 0.995, inside / runs
 
 
@@ -113,11 +116,12 @@ def test_rating_difference_bootstrap_covers():
         for k, j in enumerate((1, 2)):
             _, lo, hi = rb.diff_interval(0, j)
             inside[k] += lo <= truth[k] <= hi
+    print(f"\nrating difference coverage {inside[0] / runs:.3f} and {inside[1] / runs:.3f}")
     assert np.all(inside / runs >= 0.88), inside / runs
 
 
 def test_probability_of_improvement_covers():
-    cells, openings, runs = 10, 6, 200
+    cells, openings, runs = 10, 6, 300
     agents = [
         ScriptedAgent("x", 0.4, np.linspace(0, 0.3, cells)),
         ScriptedAgent("y", 0.2, np.full(cells, 0.05)),
@@ -137,6 +141,7 @@ def test_probability_of_improvement_covers():
         yc, ys = pairs.agent_scores("y", ["steady", "weak"])
         est = probability_of_improvement(xc, xs, yc, ys, cells, reps=300, rng=rng)
         inside += est.low <= truth <= est.high
+    print(f"\nprobability of improvement coverage {inside / runs:.3f}")
     assert 0.90 <= inside / runs <= 0.995, inside / runs
 
 
@@ -163,5 +168,6 @@ def test_clustered_rate_covers_and_per_move_intervals_do_not():
         inside += est.low <= truth <= est.high
         lo, hi = wilson_interval(optimal.sum(), len(optimal))  # the wrong method: moves as independent trials
         naive += lo <= truth <= hi
+    print(f"\nclustered rate coverage {inside / runs:.3f}, moves as independent trials {naive / runs:.3f}")
     assert 0.90 <= inside / runs <= 0.99, inside / runs
     assert naive / runs <= 0.8, naive / runs

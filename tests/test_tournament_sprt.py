@@ -170,5 +170,6 @@ def test_error_rates_are_near_alpha_and_beta():
     runs = 400  # a rate of 0.05 has a binomial standard deviation of 0.011 over 400 runs
     false_h1 = np.mean(run_tests(spec.elo0, spec, runs, seed=3) == 1)
     false_h0 = np.mean(run_tests(spec.elo1, spec, runs, seed=4) == 0)
+    print(f"\nH1 accepted at elo0 in {false_h1:.4f}, H0 at elo1 in {false_h0:.4f} of {runs} tests")
     assert 0.015 <= false_h1 <= 0.085, false_h1
     assert 0.015 <= false_h0 <= 0.085, false_h0
