@@ -73,7 +73,10 @@ def test_gap_on_hand_built_cells():
     assert g.train.low == pytest.approx(2 / 3) and g.train.high == 1.0
     assert g.novel.low == pytest.approx(0.25, abs=1e-9) and g.novel.high == pytest.approx(0.75)
     assert g.components.within == pytest.approx(np.var([1, 1, 0.5, 1]) * 4 / 6)
-    assert "includes 0" in g.verdict() or g.decided
+    assert g.decided and g.gap.low > 0 and g.verdict().startswith("worse on novel cells")
+    even = train_novel_gap(cells, np.r_[[1, 0, 1, 0], scores[4:]], train, reps=3000, rng=0)  # 0.5 on both
+    assert even.gap.value == pytest.approx(0.0) and not even.decided
+    assert even.verdict().startswith("not decided") and f"{even.detectable:.3f}" in even.verdict()
     assert train_novel_gap(cells, scores, train, reps=3000, rng=0) == g
     with pytest.raises(ValueError, match="training and on novel"):
         train_novel_gap(cells, scores, np.ones(4, dtype=bool))
