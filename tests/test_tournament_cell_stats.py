@@ -8,15 +8,14 @@ from scripted_strength import ScriptedAgent, simulate
 
 from tournament.cell_stats import (
     agent_generalization,
-    detectable_gap,
     iqm,
     normalise,
     probability_of_improvement,
     train_novel_gap,
     training_layouts,
     trimmed_mean,
-    variance_components,
 )
+from tournament.power import detectable_gap, variance_components
 from tournament.rates import clustered_rate, wilson_interval
 
 

@@ -5,6 +5,6 @@ Modules: ``schedule`` (suites, pairings, seeds), ``play`` (one game with faults 
 (SQLite), ``rating`` (Bradley-Terry-Davidson), ``generalization``, ``report``/``page``/``figures``/``tables``,
 and ``commands`` (``bttt tournament``, ``bttt report``). Statistics of colour-swapped pairs: ``pairs``
 (pentanomial counts), ``sprt``, ``bootstrap`` (resampling), ``rating_bootstrap``, ``cell_stats``
-(train-minus-novel gap, power, IQM, probability of improvement), ``rates``; ``openings`` and
+(train-minus-novel gap, IQM, probability of improvement), ``power``, ``rates``; ``openings`` and
 ``opening_judges`` (opening suites). See docs/tournament.md.
 """

@@ -21,12 +21,9 @@ resamples (see :mod:`tournament.bootstrap` for the ``n - 1`` draws and percentil
 * **Normalised scores** (:func:`normalise`): ``(s - random) / (perfect - random)`` per cell, with the
   reference scores given (random play 0, perfect play 1). The gap and the IQM take them; the probability of
   improvement compares ranks within a cell, which normalising does not change (perfect above random).
-* **Power** (:func:`detectable_gap`): the smallest gap that a two-sided test at ``alpha`` detects with the
-  given power, ``(z(1 - alpha/2) + z(power)) * SE``, where ``SE² = V_train + V_novel`` and a group of ``G``
-  cells with ``m`` pairs each has ``V = (σ_b² + σ_w² / m) / G`` (``V = σ_w² / m`` for one cell):
-  ``σ_w²`` is the within-cell variance of a pair score pooled over all the agent's cells (the mean square
-  within of a one-way analysis of variance) and ``σ_b²`` the between-cell variance of cell scores from the
-  same analysis of the novel cells (``(MSB - MSW) / m``, floored at 0), applied to both groups. An interval
+* **Power** (:mod:`tournament.power`, in every :class:`GapEstimate`): the smallest gap a two-sided test at
+  ``alpha`` detects with 80% power, from the numbers of cells and pairs, the within-cell variance pooled over
+  the agent's cells and the between-cell variance of its novel cells (applied to both groups). An interval
   that contains 0 while this number is large means "no evidence", not "no gap".
 """
 
@@ -45,9 +42,9 @@ from tournament.bootstrap import (
     Strata,
     as_generator,
     interval_from,
-    z_value,
 )
 from tournament.pairs import PairTable
+from tournament.power import VarianceComponents, detectable_gap, variance_components
 
 Reference = tuple[np.ndarray, np.ndarray]  # (random-play score, perfect-play score) per cell
 
@@ -96,71 +93,6 @@ def _normalised(cells: np.ndarray, scores: np.ndarray, reference: Reference | No
         bad = sorted({int(c) for c in cells[np.isnan(out)]})
         raise ValueError(f"cells {bad}: the random and perfect reference scores are equal or missing")
     return out
-
-
-@dataclass(frozen=True)
-class VarianceComponents:
-    """One-way analysis of variance of pair scores by cell."""
-
-    within: float  # pooled within-cell variance of one pair score (mean square within)
-    between: float  # variance of the true cell scores between cells (floored at 0)
-    pairs_per_cell: float  # mean pairs per cell
-    cells: int
-
-
-def variance_components(cells, scores, n_cells: int | None = None) -> VarianceComponents:
-    """Within- and between-cell variance of pair scores (cells with at least one pair count).
-
-    Args:
-        cells: the cell (layout index) of each pair.
-        scores: the pair scores.
-        n_cells: the number of cell indices (default: the largest index + 1).
-    """
-    cells, scores, h = _cells(cells, scores, n_cells)
-    size = np.bincount(cells, minlength=h).astype(float)
-    used = size > 0
-    sums = np.bincount(cells, weights=scores, minlength=h)
-    means = np.where(used, sums / np.maximum(size, 1), 0.0)
-    resid = scores - means[cells]
-    g, n = int(used.sum()), len(scores)
-    within = float(resid @ resid / (n - g)) if n > g else 0.0
-    m = n / g if g else 0.0
-    if g >= 2:
-        grand = scores.mean()
-        msb = float(size[used] @ (means[used] - grand) ** 2 / (g - 1))
-        m0 = (n - float(size[used] @ size[used]) / n) / (g - 1)  # the unbalanced-design pairs per cell
-        between = max((msb - within) / m0, 0.0)
-    else:
-        between = 0.0
-    return VarianceComponents(within, between, m, g)
-
-
-def detectable_gap(
-    train_cells: int,
-    novel_cells: int,
-    pairs_per_cell: float,
-    within: float,
-    between: float,
-    alpha: float = 0.05,
-    power: float = 0.8,
-) -> float:
-    """The smallest train-minus-novel gap a two-sided test at ``alpha`` detects with probability ``power``.
-
-    Args:
-        train_cells, novel_cells: cells in each group (a one-cell group contributes within-cell variance only).
-        pairs_per_cell: pairs of the agent per cell.
-        within: variance of one pair score within a cell.
-        between: variance of cell scores between cells.
-        alpha, power: the test's size and the power asked for.
-    """
-    if train_cells < 1 or novel_cells < 1 or pairs_per_cell <= 0:
-        return float("nan")
-
-    def group_variance(g: int) -> float:
-        return within / pairs_per_cell if g == 1 else (between + within / pairs_per_cell) / g
-
-    se = np.sqrt(group_variance(train_cells) + group_variance(novel_cells))
-    return float((z_value(1 - alpha / 2) + z_value(power)) * se)
 
 
 @dataclass(frozen=True)
