@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pruning_repro import fmt_paired, paired
+from pruning_repro import finished_cpu, fmt_paired, paired
 
 from pruning.report import plot_metric
 
@@ -116,11 +116,21 @@ def claims(verdicts: dict[str, dict], conv_tasks: set[str]) -> list[str]:
             if d.get("n", 0) < 3 or _sig(d) < 0:
                 break
             deepest_ok = (c, f, d)
+        n = max((d.get("n", 0) for _, _, d in v["no_loss"]), default=0)
+        if n < 3:
+            out.append(f"- **{task}**: fewer than 3 seeds finished: not decided.")
+            continue
         if deepest_ok:
             c, f, d = deepest_ok
+            first_loss = next(((c2, f2, d2) for c2, f2, d2 in v["no_loss"] if c2 > c), None)
             out.append(
                 f"- **{task}**: DropNet (min) removes {100 * (1 - f):.0f}% of the {kind} (cycle {c}) with no "
-                f"significant loss against dense at that cycle or before ({fmt_paired(d)} points)."
+                f"significant loss against dense at that cycle or before ({fmt_paired(d)} points)"
+                + (
+                    f"; the next cycle ({100 * (1 - first_loss[1]):.0f}% removed) loses {fmt_paired(first_loss[2])}."
+                    if first_loss
+                    else "."
+                )
             )
         elif ok:
             out.append(f"- **{task}**: a significant loss already at the first cycle.")
@@ -206,6 +216,8 @@ def write_report(docs: Path) -> str:
         rows = _load(p)
         plot_metric(rows, p.with_suffix(".png"), x="units_frac", y="test_acc", by="arm", title=f"oracle, {p.stem}")
     lines += claims(verdicts, conv)
+    n, cpu = finished_cpu(docs, "dropnet_")
+    lines.append(f"Finished runs: {n}, {cpu:.0f} s of CPU ({cpu / 3600:.2f} core-hours; runs in progress not counted).")
     out = docs / "dropnet_summary.md"
     out.write_text("\n".join(lines) + "\n")
     return f"wrote {out}"

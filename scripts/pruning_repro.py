@@ -59,7 +59,9 @@ def parse_list(text: str, allowed: Sequence[str], what: str) -> list[str]:
 @contextmanager
 def _locked(path: Path):
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(path.name + ".lock"), "a") as lock:
+    locks = RUNS / "locks"  # beside the checkpoints, not beside the results in docs/
+    locks.mkdir(parents=True, exist_ok=True)
+    with open(locks / (str(path.resolve()).replace("/", "_") + ".lock"), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield
@@ -218,3 +220,14 @@ def group_by(rows: Iterable[dict], *keys: str) -> dict[tuple, list[dict]]:
     for r in rows:
         out.setdefault(tuple(r[k] for k in keys), []).append(r)
     return out
+
+
+def finished_cpu(docs: Path, prefix: str) -> tuple[int, float]:
+    """(finished runs, their CPU seconds) over every ``<prefix>*.runs.jsonl`` in ``docs``."""
+    n, cpu = 0, 0.0
+    for path in sorted(docs.glob(f"{prefix}*.runs.jsonl")):
+        for line in path.read_text().splitlines():
+            if line.strip():
+                n += 1
+                cpu += float(json.loads(line).get("cpu_s", 0.0))
+    return n, cpu

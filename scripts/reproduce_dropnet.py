@@ -315,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     r = sub.add_parser("report")
     r.add_argument("--docs", type=Path, default=DOCS)
     args = p.parse_args(argv)
+    torch.set_num_threads(1)  # one core per process: the machine is shared
     try:
         if args.cmd == "report":
             from dropnet_report import write_report

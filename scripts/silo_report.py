@@ -13,7 +13,7 @@ import csv
 import json
 from pathlib import Path
 
-from pruning_repro import fmt_paired, paired
+from pruning_repro import finished_cpu, fmt_paired, paired
 
 from pruning.report import plot_metric
 
@@ -183,6 +183,12 @@ def write_report(docs: Path) -> str:
             by="arm",
             title=f"||g||/||w||, {task}",
         )
+    n, cpu = finished_cpu(docs, "silo_")
+    cal_cpu = sum(json.loads(p.read_text()).get("cpu_s", 0.0) for p in docs.glob("silo_*_calibration.json"))
+    lines.append(
+        f"Finished runs: {n}, {cpu:.0f} s of CPU, plus {cal_cpu:.0f} s of calibration "
+        f"({(cpu + cal_cpu) / 3600:.2f} core-hours; runs in progress not counted)."
+    )
     out = docs / "silo_summary.md"
     out.write_text("\n".join(lines) + "\n")
     return f"wrote {out}"
