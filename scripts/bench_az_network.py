@@ -19,8 +19,9 @@ round. Every backend's outputs are checked against ``plain`` first (max abs diff
 
 ``--variants`` also times the candidates that were tried and not kept: the plain module in
 channels-last memory order, the folded network in NCHW order, TorchScript
-(trace + freeze + optimize_for_inference) of the plain module and ``torch.compile``
-(inductor, weight freezing, one compilation per batch size, compile time printed).
+(trace + freeze + optimize_for_inference) of the plain module, ``torch.compile``
+(inductor, weight freezing, one compilation per batch size, compile time printed) and
+ONNX Runtime without the padding of every width to whole 16-channel blocks.
 With ``--checkpoint`` it also times whole moves of
 ``alphazero:checkpoint=...,simulations=S,paper=true`` on the empty D4 board with each backend.
 """
@@ -112,7 +113,24 @@ def variant_evaluators(net: PolicyValueNet, device: torch.device, batch: int) ->
         compiled(example.contiguous(memory_format=torch.channels_last))
     print(f"  (torch.compile for batch {batch}: {time.perf_counter() - t0:.1f} s to compile)", flush=True)
     out["compile"] = Evaluator(net, device, model=_Module(compiled, device, "compile", channels_last=True))
+    if device.type == "cpu" and onnx_available():
+        from agents.alphazero.onnx_backend import OnnxRuntimeNet
+
+        runtime = OnnxRuntimeNet(fuse(net, channels_last=False), threads=torch.get_num_threads(), block=0)
+        out["onnx_unpadded"] = Evaluator(net, device, model=_OnnxCandidate(runtime))
     return out
+
+
+class _OnnxCandidate:
+    """ONNX Runtime without the channel padding to whole blocks (the ``--variants`` candidate)."""
+
+    backend = "onnx_unpadded"
+
+    def __init__(self, runtime) -> None:
+        self.runtime = runtime
+
+    def __call__(self, planes: np.ndarray):
+        return tuple(torch.from_numpy(a) for a in self.runtime(planes))
 
 
 def _sync(device: torch.device) -> None:
