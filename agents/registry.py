@@ -18,6 +18,8 @@ from agents.base import Agent, as_agent
 from bttt.errors import BtttError
 
 ENTRY_POINT_GROUP = "bttt.agents"
+#: bttt's own packages: a module:factory spec into them runs no code from outside bttt.
+TRUSTED_PACKAGES = ("bttt", "agents", "tournament", "pruning")
 _BUILTIN_MODULES = ("agents.random_agent", "agents.human", "agents.minimax", "agents.mcts", "agents.alphazero")
 
 
@@ -192,10 +194,27 @@ def _parse_params(spec: str, text: str) -> dict[str, str]:
     return params
 
 
-def make_agent(spec: str, seed: int | None = None) -> Agent:
-    """Build the agent a spec names and seed it."""
+def plugin_package(spec: str) -> str | None:
+    """The top-level package whose code a ``package.module:factory`` spec runs, or None for a registered agent."""
+    name = spec.partition(":")[0].strip() if isinstance(spec, str) else ""
+    return name.split(".")[0] if name and _is_plugin_spec(spec, name) else None
+
+
+def make_agent(spec: str, seed: int | None = None, plugins: tuple[str, ...] | None = None) -> Agent:
+    """Build the agent a spec names and seed it.
+
+    ``plugins`` limits the ``package.module:factory`` specs that may run: None allows any (a spec the user typed
+    now), a tuple only those from these top-level packages (specs read back from a file, which must not choose
+    what code runs).
+    """
     name, _ = parse_spec(spec.partition(":")[0] if isinstance(spec, str) else spec)
     if _is_plugin_spec(spec, name):
+        package = name.split(".")[0]
+        if plugins is not None and package not in plugins and package not in TRUSTED_PACKAGES:
+            raise AgentSpecError(
+                f"{spec!r} runs code from the package {package!r}, which this run does not allow: pass "
+                f"--allow-plugin {package} if you trust it"
+            )
         agent = _make_plugin(spec)
     else:
         entry = get_entry(name)
@@ -204,9 +223,8 @@ def make_agent(spec: str, seed: int | None = None) -> Agent:
             raise AgentSpecError(f"{name} takes no parameters, got {', '.join(raw)}")
         values = entry.resolve({key: entry.param(key).convert(name, text) for key, text in raw.items()})
         agent = as_agent(entry.factory(**values))
-        canonical = entry.canonical_name(values)
-        if getattr(agent, "name", None) != canonical:  # a plug-in factory that does not name its agents
-            agent.name = canonical
+        if getattr(agent, "name", None) in (None, "", "agent"):  # a plug-in factory that does not name its agents
+            agent.name = entry.canonical_name(values)
     if seed is not None and hasattr(agent, "seed"):
         agent.seed(seed)
     return agent

@@ -1,10 +1,10 @@
 """Running a tournament end to end: configuration, schedule, backend, store, progress bar.
 
-:func:`run_tournament` resolves the agents in the driver (so a bad spec fails
-before any game), checks the configuration against the database, schedules
-every game that is not stored yet, plays them on the chosen backend and writes
-each result in its own transaction as it arrives. Rerunning the same call after
-an interruption plays exactly the missing games.
+:func:`run_tournament` first plans everything without writing: it resolves the agents (a bad spec, a changed
+checkpoint or a plug-in the user did not allow fails before any game), builds the opening suite, and checks the
+configuration against the database. Only then does it create or extend the database, play every game that is not
+stored yet on the chosen backend, and write each result in its own transaction as it arrives. Rerunning the same
+call after an interruption plays exactly the missing games; a refused call writes nothing.
 """
 
 from __future__ import annotations
@@ -19,12 +19,18 @@ from bttt.layouts import layout_name
 from tournament.defaults import DEFAULT_AGENTS, DEFAULT_DB, DEFAULT_GAMES, DEFAULT_SUITE, DEFAULT_TRAIN
 from tournament.play import FAULTS, GameTask
 from tournament.schedule import GameKey, build_schedule, describe_cells, parse_suite, parse_train
-from tournament.store import Store
+from tournament.store import Store, StoreError, check_usable, delete_database
 
 
 @dataclass
 class TournamentSpec:
-    """What to play. ``None`` fields take the stored value on resume, else the default."""
+    """What to play. ``None`` fields take the stored value on resume, else the default.
+
+    ``openings`` > 0 starts every game of a layout from one of ``openings`` positions of ``opening_plies``
+    plies (:func:`tournament.openings.generate_openings`), each played twice with the colours swapped;
+    ``openings_file`` reads them from a file instead. ``allow_plugins`` lists the packages whose
+    ``module:factory`` agent specs, read back from the database, may run.
+    """
 
     agents: list[str] = field(default_factory=list)
     suite: str | None = None
@@ -33,6 +39,10 @@ class TournamentSpec:
     train: str | None = None
     gauntlet: str | None = None
     move_time_limit: float | None = None
+    openings: int | None = None
+    opening_plies: int | None = None
+    openings_file: str | None = None
+    allow_plugins: tuple[str, ...] = ()
     rows: int = 7
     cols: int = 7
     win_length: int = 4
@@ -51,6 +61,18 @@ class RunSummary:
     agents: list[str]
 
 
+@dataclass
+class Plan:
+    """Everything a run will do, decided before it writes anything."""
+
+    config: dict
+    agents: list[tuple[str, str, tuple[int, ...] | None]]  # every agent of the tournament, in joining order
+    new_agents: list[tuple[str, str, tuple[int, ...] | None, str | None]]  # (+ digest) to add to the database
+    tasks: list[GameTask]
+    openings: dict | None  # the suite to store (a new database), or None
+    already_done: int
+
+
 def default_workers() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -58,13 +80,15 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def resolve_agents(specs: list[str]) -> list[tuple[str, str, tuple[int, ...] | None]]:
+def resolve_agents(
+    specs: list[str], plugins: tuple[str, ...] | None = None
+) -> list[tuple[str, str, tuple[int, ...] | None]]:
     """(canonical name, spec, training cells) for each spec, building each agent once to check it."""
     from agents.registry import make_agent
 
     out, seen = [], {}
     for spec in specs:
-        agent = make_agent(spec)
+        agent = make_agent(spec, plugins=plugins)
         name = getattr(agent, "name", None) or spec
         if name in seen:
             raise BtttError(f"agents {seen[name]!r} and {spec!r} are the same configuration ({name}); list it once")
@@ -74,9 +98,27 @@ def resolve_agents(specs: list[str]) -> list[tuple[str, str, tuple[int, ...] | N
     return out
 
 
-def prepare(spec: TournamentSpec, store: Store) -> tuple[dict, list[tuple[str, str, tuple | None]], list[GameTask]]:
-    """Check/record the configuration and agents; return (config, agents, tasks still to play)."""
-    old = store.config() or {}
+def _digest(agent_name: str) -> str | None:
+    """The checkpoint content hash an agent's canonical name pins (``checkpoint=...@<hash>``), if any."""
+    for part in agent_name.partition(":")[2].split(","):
+        key, _, value = part.partition("=")
+        if key == "checkpoint" and "@" in value:
+            return value.rpartition("@")[2]
+    return None
+
+
+def _allowed_plugins(spec: TournamentSpec) -> tuple[str, ...]:
+    """Packages whose module:factory specs may run: those the user allowed, and those of specs typed now."""
+    from agents.registry import plugin_package
+
+    typed = [plugin_package(s) for s in [*spec.agents, *([spec.gauntlet] if spec.gauntlet else [])]]
+    return tuple(sorted({*spec.allow_plugins, *(p for p in typed if p)}))
+
+
+def plan_tournament(spec: TournamentSpec, existing: Store | None) -> Plan:
+    """Decide the configuration, agents, openings and remaining games; reads ``existing`` (None for a new
+    database) but writes nothing, so a refused command leaves the database as it was."""
+    old = (existing.config() if existing is not None else None) or {}
     rows, cols = spec.rows, spec.cols
     if spec.suite is not None:
         suite = [layout_name(lay, rows, cols) for lay in parse_suite(spec.suite, rows, cols)]
@@ -89,6 +131,7 @@ def prepare(spec: TournamentSpec, store: Store) -> tuple[dict, list[tuple[str, s
         train = [DEFAULT_TRAIN]
     else:
         train = old.get("train")
+    suite_json, openings_id = _openings(spec, old, existing, suite)
     config = {
         "rows": rows,
         "cols": cols,
@@ -100,15 +143,22 @@ def prepare(spec: TournamentSpec, store: Store) -> tuple[dict, list[tuple[str, s
         else old.get("games_per_colour", DEFAULT_GAMES),
         "move_time_limit": spec.move_time_limit if spec.move_time_limit is not None else old.get("move_time_limit"),
         "train": train,
+        "openings": openings_id,
     }
-    config = store.ensure_config(config)
-    stored = store.agents(rows, cols)
-    given = resolve_agents(spec.agents) if spec.agents else []
+    if existing is not None:
+        config = existing.check_config(config)
+    else:
+        from tournament.store import FORMAT, SCHEMA_VERSION
+
+        config = dict(config, format=FORMAT, schema_version=SCHEMA_VERSION, created=time.time())
+    plugins = _allowed_plugins(spec)
+    stored = existing.agents(rows, cols) if existing is not None else []
+    stored_names = {a[0] for a in stored}
+    given = resolve_agents(spec.agents, plugins) if spec.agents else []
     if not stored and not given:
-        given = resolve_agents(list(DEFAULT_AGENTS))
-    for name, s, cells in given:
-        store.add_agent(name, s, cells, rows, cols)
-    agents = store.agents(rows, cols)
+        given = resolve_agents(list(DEFAULT_AGENTS), plugins)
+    new = [(n, s, c, _digest(n)) for n, s, c in given if n not in stored_names]
+    agents = stored + [(n, s, c) for n, s, c, _ in new]
     names = [a[0] for a in agents]
     gauntlet = None
     if spec.gauntlet is not None:
@@ -116,32 +166,89 @@ def prepare(spec: TournamentSpec, store: Store) -> tuple[dict, list[tuple[str, s
         if match:
             gauntlet = match[0]
         else:  # not listed: it joins the tournament
-            gauntlet, g_spec, g_cells = resolve_agents([spec.gauntlet])[0]
+            gauntlet, g_spec, g_cells = resolve_agents([spec.gauntlet], plugins)[0]
             if gauntlet not in names:
-                store.add_agent(gauntlet, g_spec, g_cells, rows, cols)
-                agents = store.agents(rows, cols)
-                names = [a[0] for a in agents]
-    keys = build_schedule(names, config["suite"], config["games_per_colour"], gauntlet)
-    done = store.done_keys()
-    spec_of = {name: s for name, s, _ in agents}
-    tasks = [_task(k, config, spec_of) for k in keys if k not in done]
+                new.append((gauntlet, g_spec, g_cells, _digest(gauntlet)))
+                agents.append((gauntlet, g_spec, g_cells))
+                names.append(gauntlet)
+    layout_openings = (
+        {lay: [o["id"] for o in ops] for lay, ops in suite_json["openings"].items()} if suite_json else None
+    )
+    moves_of = {o["id"]: tuple(o["moves"]) for ops in (suite_json or {}).get("openings", {}).values() for o in ops}
+    keys = build_schedule(names, config["suite"], config["games_per_colour"], gauntlet, layout_openings)
+    done = existing.done_keys() if existing is not None else set()
+    missing = [k for k in keys if k not in done]
+    _check_stored_agents(stored, {k.p1 for k in missing} | {k.p2 for k in missing}, plugins)
+    tasks = [_task(k, config, moves_of.get(k.opening, ()), plugins) for k in missing]
     # Interleave pairings and layouts (by seed, so deterministically): the progress bar's rate and time left
     # then reflect the whole tournament, and slow agents' games spread over the run. Results do not depend
     # on this order.
     tasks.sort(key=lambda t: t.seed)
-    return config, agents, tasks
+    already = existing.count_games() if existing is not None else 0
+    return Plan(
+        config, agents, new, tasks, suite_json if existing is None or not existing.openings() else None, already
+    )
 
 
-def _task(key: GameKey, config: dict, spec_of: dict[str, str]) -> GameTask:
+def prepare(spec: TournamentSpec, store: Store) -> tuple[dict, list[tuple[str, str, tuple | None]], list[GameTask]]:
+    """Plan ``spec`` against ``store`` and record its configuration and agents there; (config, agents, tasks)."""
+    plan = plan_tournament(spec, store if store.config() is not None else None)
+    _record(store, plan, spec)
+    return plan.config, plan.agents, plan.tasks
+
+
+def _record(store: Store, plan: Plan, spec: TournamentSpec) -> None:
+    store.write_config(plan.config, plan.openings)
+    for name, agent_spec, cells, digest in plan.new_agents:
+        store.add_agent(name, agent_spec, cells, spec.rows, spec.cols, digest)
+
+
+def _openings(spec: TournamentSpec, old: dict, existing: Store | None, suite: list[str]) -> tuple[dict | None, str]:
+    """(the opening suite as JSON, its identity for the configuration) -- stored, generated or read."""
+    from tournament import openings as op
+
+    stored = existing.openings() if existing is not None else None
+    asked = spec.openings is not None or spec.opening_plies is not None or spec.openings_file is not None
+    if stored is not None and not asked:
+        return stored, old.get("openings", "")
+    n = spec.openings if spec.openings is not None else 0
+    if spec.openings_file is not None:
+        chosen = op.read_openings(spec.openings_file, spec.rows, spec.cols, spec.win_length).restrict(suite)
+    elif n > 0:
+        plies = spec.opening_plies if spec.opening_plies is not None else 2
+        seed = spec.seed if spec.seed is not None else old.get("seed", 0)
+        chosen = op.generate_openings(suite, n, plies, seed, rows=spec.rows, cols=spec.cols, win_length=spec.win_length)
+    else:
+        return None, ""
+    return chosen.to_json(), chosen.digest()
+
+
+def _check_stored_agents(stored, playing: set[str], plugins: tuple[str, ...]) -> None:
+    """Rebuild every stored agent that still has games to play from its canonical name -- which pins its
+    checkpoint's content -- with only the allowed plug-ins: a changed file or foreign code is refused now."""
+    from agents.registry import make_agent
+
+    for name, _spec, _cells in stored:
+        if name not in playing:
+            continue
+        try:
+            make_agent(name, plugins=plugins)
+        except BtttError as exc:
+            raise StoreError(f"the tournament's agent {name!r} cannot play its remaining games: {exc}") from None
+
+
+def _task(key: GameKey, config: dict, opening_moves: tuple[int, ...], plugins: tuple[str, ...]) -> GameTask:
     return GameTask(
         key,
         key.seed(config["seed"]),
-        spec_of[key.p1],
-        spec_of[key.p2],
+        key.p1,  # canonical names: they pin every parameter and a checkpoint's content
+        key.p2,
         config["rows"],
         config["cols"],
         config["win_length"],
         config["move_time_limit"],
+        opening_moves,
+        plugins,
     )
 
 
@@ -158,24 +265,45 @@ def run_tournament(
 ) -> RunSummary:
     """Play every missing game of ``spec`` into the database ``db``."""
     db = Path(db)
-    if overwrite:
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(db) + suffix).unlink(missing_ok=True)
-    workers = workers or default_workers()
     if backend not in ("local", "ray"):
         raise BtttError(f"unknown backend {backend!r}: choose local or ray")
+    if max_crashes < 1:
+        raise BtttError(f"--max-crashes must be at least 1, got {max_crashes}")
+    workers = workers or default_workers()
+    if overwrite:
+        check_usable_for_overwrite(db)
+        plan = plan_tournament(spec, None)
+        delete_database(db)
+    else:
+        kind = check_usable(db)
+        if kind == "missing":
+            plan = plan_tournament(spec, None)
+        else:
+            with Store(db, create=False) as existing:
+                plan = plan_tournament(spec, existing)
     start = time.perf_counter()
     with Store(db) as store:
-        config, agents, tasks = prepare(spec, store)
-        already = store.count_games()
+        _record(store, plan, spec)
         run_id = store.start_run(backend, workers, command)
         played = faults = 0
         try:
-            if tasks:
-                played, faults = _play_all(store, tasks, config, workers, backend, address, progress, max_crashes)
+            if plan.tasks:
+                played, faults = _play_all(
+                    store, plan.tasks, plan.config, workers, backend, address, progress, max_crashes
+                )
         finally:
             store.finish_run(run_id, played, time.perf_counter() - start)
-    return RunSummary(db, len(tasks), already, played, faults, time.perf_counter() - start, [a[0] for a in agents])
+    return RunSummary(
+        db, len(plan.tasks), plan.already_done, played, faults, time.perf_counter() - start, [a[0] for a in plan.agents]
+    )
+
+
+def check_usable_for_overwrite(db: Path) -> None:
+    """``--overwrite`` deletes a bttt database (of any schema) and nothing else."""
+    from tournament.store import probe
+
+    if probe(db) == "foreign":
+        raise StoreError(f"--overwrite: {db} is not a bttt tournament database; bttt deletes only its own files")
 
 
 def _play_all(store, tasks, config, workers, backend, address, progress, max_crashes) -> tuple[int, int]:

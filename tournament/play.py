@@ -24,6 +24,7 @@ from tournament.schedule import GameKey
 
 WIN, DRAW, RAISE, ILLEGAL, TIMEOUT, CRASH = "win", "draw", "exception", "illegal", "timeout", "crash"
 FAULTS = (RAISE, ILLEGAL, TIMEOUT, CRASH)
+TERMINATIONS = (WIN, DRAW, *FAULTS)
 
 
 @dataclass
@@ -32,12 +33,14 @@ class GameTask:
 
     key: GameKey
     seed: int
-    p1_spec: str  # the spec to construct (as the user wrote it)
+    p1_spec: str  # the spec to construct: the canonical name, which pins a checkpoint's content
     p2_spec: str
     rows: int = 7
     cols: int = 7
     win_length: int = 4
     move_time_limit: float | None = None
+    opening_moves: tuple[int, ...] = ()  # the start position's moves (from the empty board)
+    plugins: tuple[str, ...] | None = None  # packages whose module:factory specs may run (None: any)
 
 
 @dataclass
@@ -54,6 +57,7 @@ class GameResult:
     fault_detail: str | None = None
     wall_time: float = 0.0
     worker: str = ""
+    opening_plies: int = 0  # the first moves came from the opening, not from the agents
 
     @property
     def plies(self) -> int:
@@ -78,7 +82,7 @@ class MoveTimeout(Exception):
 _AGENTS: dict[tuple[str, int], object] = {}
 
 
-def agent_for(spec: str, seat: int, warm_up: GameState | None = None):
+def agent_for(spec: str, seat: int, warm_up: GameState | None = None, plugins: tuple[str, ...] | None = None):
     """This process's agent for ``spec`` in ``seat`` (built once, reused across games).
 
     With ``warm_up`` (a state; used when moves are timed) a new agent first plays one untimed move from it,
@@ -89,7 +93,7 @@ def agent_for(spec: str, seat: int, warm_up: GameState | None = None):
     if agent is None:
         from agents.registry import make_agent
 
-        agent = _AGENTS[key] = make_agent(spec)
+        agent = _AGENTS[key] = make_agent(spec, plugins=plugins)
         if warm_up is not None:
             _warm_up(agent, warm_up)
     return agent
@@ -139,18 +143,20 @@ def play_game(task: GameTask) -> GameResult:
     start = time.perf_counter()
     key = task.key
     rules = Rules(task.rows, task.cols, task.win_length, parse_layout(key.layout, task.rows, task.cols))
-    state = GameState(rules)
+    state = GameState.from_moves(rules, task.opening_moves)
     specs = {1: task.p1_spec, 2: task.p2_spec}
     agents = {}
     for seat in (1, 2):
-        agent = agent_for(specs[seat], seat, warm_up=state if task.move_time_limit else None)
+        agent = agent_for(specs[seat], seat, warm_up=state if task.move_time_limit else None, plugins=task.plugins)
         agent.reset()
         agent.seed(agent_seed(task.seed, seat))
         agents[seat] = agent
     limit = task.move_time_limit
     use_alarm = limit is not None and _alarm_available()
     old_handler = signal.signal(signal.SIGALRM, _on_alarm) if use_alarm else None
-    result = GameResult(key, task.seed, 0, DRAW, worker=f"{os.uname().nodename}:{os.getpid()}")
+    result = GameResult(
+        key, task.seed, 0, DRAW, worker=f"{os.uname().nodename}:{os.getpid()}", opening_plies=len(task.opening_moves)
+    )
     try:
         while not state.is_terminal():
             seat = state.to_move

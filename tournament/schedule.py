@@ -24,15 +24,19 @@ class ScheduleError(BtttError):
 
 @dataclass(frozen=True, order=True)
 class GameKey:
-    """The schedule identity of one game (unique in a tournament)."""
+    """The schedule identity of one game (unique in a tournament); ``opening`` is the id of the start position
+    (:meth:`tournament.openings.Opening.id`, ``""`` for the empty board)."""
 
     p1: str
     p2: str
     layout: str
     index: int
+    opening: str = ""
 
     def seed(self, tournament_seed: int) -> int:
-        return derive_seed(tournament_seed, self.p1, self.p2, self.layout, self.index)
+        if not self.opening:  # the games of tournaments without openings keep their seeds
+            return derive_seed(tournament_seed, self.p1, self.p2, self.layout, self.index)
+        return derive_seed(tournament_seed, self.p1, self.p2, self.layout, self.opening, self.index)
 
 
 def parse_suite(spec: str, rows: int = 7, cols: int = 7) -> tuple[Layout, ...]:
@@ -74,9 +78,14 @@ def pairings(agents: list[str], gauntlet: str | None = None) -> list[tuple[str, 
 
 
 def build_schedule(
-    agents: list[str], layout_names: list[str], games_per_colour: int, gauntlet: str | None = None
+    agents: list[str],
+    layout_names: list[str],
+    games_per_colour: int,
+    gauntlet: str | None = None,
+    openings: dict[str, list[str]] | None = None,
 ) -> list[GameKey]:
-    """Every game: each pairing, both colours, each layout, ``games_per_colour`` times."""
+    """Every game: each pairing, each layout, each of its openings (``openings[layout]``: opening ids; none = the
+    empty board), both colours -- a colour-swapped pair --, ``games_per_colour`` times."""
     if games_per_colour < 1:
         raise ScheduleError(f"games per colour must be at least 1, got {games_per_colour}")
     if not layout_names:
@@ -84,9 +93,10 @@ def build_schedule(
     out = []
     for a, b in pairings(agents, gauntlet):
         for layout in layout_names:
-            for i in range(games_per_colour):
-                out.append(GameKey(a, b, layout, i))
-                out.append(GameKey(b, a, layout, i))
+            for opening in (openings or {}).get(layout, [""]):
+                for i in range(games_per_colour):
+                    out.append(GameKey(a, b, layout, i, opening))
+                    out.append(GameKey(b, a, layout, i, opening))
     return out
 
 

@@ -57,20 +57,51 @@ def shipped_checkpoints() -> dict[str, Path]:
     return {p.stem: p for p in sorted(CHECKPOINT_DIR.glob("*.pt"))}
 
 
+DIGEST_CHARS = 12  # the content-hash prefix that pins a checkpoint in a spec: checkpoint=d4@3f2a9c1b07de
+
+
+def _split_pinned(text: str) -> tuple[str, str | None]:
+    """``"d4@3f2a9c1b07de"`` -> ``("d4", "3f2a9c1b07de")``; no pin -> ``(text, None)``."""
+    head, sep, tail = text.rpartition("@")
+    if sep and len(tail) >= 8 and all(ch in "0123456789abcdef" for ch in tail.lower()):
+        return head, tail.lower()
+    return text, None
+
+
 def resolve_checkpoint(spec: str) -> Path:
-    """A shipped checkpoint's name (``d4``) or a path -> an existing file path."""
-    text = str(spec).strip()
+    """A shipped checkpoint's name (``d4``) or a path -> an existing file path.
+
+    A spec pinned to a content hash (``d4@3f2a9c1b07de``, as tournaments store it) must still have that content:
+    a changed or replaced file is refused, never taken for the network that was pinned.
+    """
+    from bttt.paths import file_digest
+
+    text, pin = _split_pinned(str(spec).strip())
     path = Path(text).expanduser()
-    if path.is_file():
-        return path
-    shipped = shipped_checkpoints()
-    if text in shipped:
-        return shipped[text]
-    names = ", ".join(shipped) or "none installed"
-    raise AgentSpecError(
-        f"alphazero: checkpoint {text!r} is neither a file nor a shipped checkpoint (shipped: {names}); "
-        "give a .pt path, e.g. one written by 'bttt train' or 'bttt import-keras'"
-    )
+    if not path.is_file():
+        shipped = shipped_checkpoints()
+        if text not in shipped:
+            names = ", ".join(shipped) or "none installed"
+            raise AgentSpecError(
+                f"alphazero: checkpoint {text!r} is neither a file nor a shipped checkpoint (shipped: {names}); "
+                "give a .pt path, e.g. one written by 'bttt train' or 'bttt import-keras'"
+            )
+        path = shipped[text]
+    if pin is not None and not file_digest(path).startswith(pin):
+        raise AgentSpecError(
+            f"alphazero: checkpoint {text} has changed: its content hash is now {file_digest(path)[:DIGEST_CHARS]}, "
+            f"not {pin} as when it was recorded; restore that file, or add the new network under another path "
+            "(it is a different agent)"
+        )
+    return path
+
+
+def pinned_checkpoint(spec: str) -> str:
+    """The checkpoint spec with its content hash: ``"d4"`` -> ``"d4@3f2a9c1b07de"``."""
+    from bttt.paths import file_digest
+
+    text, _ = _split_pinned(str(spec).strip())
+    return f"{text}@{file_digest(resolve_checkpoint(spec))[:DIGEST_CHARS]}"
 
 
 def _cached(cache: OrderedDict, key: tuple, make):
@@ -160,7 +191,8 @@ class AlphaZeroAgent(Agent):
         self.reuse_tree = (not self.paper) if v["reuse_tree"] == "auto" else v["reuse_tree"] == "true"
         self.training_cells = self.ckpt.training_cells
         self.training_bricks = self.ckpt.training_bricks
-        self.name = ENTRY.canonical_name(v)
+        # the identity carries the file's content hash: a retrained or replaced checkpoint is another agent
+        self.name = ENTRY.canonical_name({**v, "checkpoint": pinned_checkpoint(checkpoint)})
         self.backend = resolve_backend(backend)
         net, model = _shared_net(self.checkpoint_path, self.ckpt, self.device, self.backend)
         self.evaluator: Evaluator = Evaluator(net, self.device, PAPER_ILLEGAL_LOGIT if paper else None, model=model)
