@@ -23,8 +23,10 @@ from agents.minimax_core import MATE_BAND, WIN, SearchTables, negamax_root, new_
 from agents.minimax_paper import paper_root_values
 from agents.registry import AgentEntry, Param, non_negative, register_agent
 from bttt import GameState
+from bttt.parallel import call_interruptibly
 
 _UNLIMITED = 1 << 62
+_INTERRUPTIBLE_AFTER = 0.05  # seconds of search after which each deeper iteration runs where Ctrl-C can stop it
 
 
 class MinimaxAgent(Agent):
@@ -112,7 +114,10 @@ class MinimaxAgent(Agent):
                     break
                 limit = max(1, int(remaining * nps))
             t0 = time.perf_counter()
-            move, val, values, n, aborted = negamax_root(p1, p2, state.to_move, depth, order, limit, t, heur, tt)
+            args = (p1, p2, state.to_move, depth, order, limit, t, heur, tt)
+            # a deeper iteration takes several times longer than the last: search it where Ctrl-C can stop us
+            long = time.perf_counter() - start > _INTERRUPTIBLE_AFTER
+            move, val, values, n, aborted = call_interruptibly(negamax_root, *args) if long else negamax_root(*args)
             nodes += n
             if aborted:
                 break

@@ -256,7 +256,7 @@ def search(me0, opp0, side0, h0, depth0, ply0, alpha_in, beta_in, t, heur, tt, s
             mode = _NEXT
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def negamax_root(p1, p2, to_move, depth, root_moves, node_limit, t, heur, tt):
     """Search ``root_moves`` (tried in the given order) to ``depth`` plies.
 

@@ -194,6 +194,15 @@ def _parse_params(spec: str, text: str) -> dict[str, str]:
     return params
 
 
+def pinned_digest(name: str) -> str | None:
+    """The content hash a canonical name pins to its checkpoint (``checkpoint=d4@3f2a9c1b07de``), if any."""
+    for item in name.partition(":")[2].split(","):
+        key, _, value = item.partition("=")
+        if key.strip() == "checkpoint" and "@" in value:
+            return value.rpartition("@")[2]
+    return None
+
+
 def plugin_package(spec: str) -> str | None:
     """The top-level package whose code a ``package.module:factory`` spec runs, or None for a registered agent."""
     name = spec.partition(":")[0].strip() if isinstance(spec, str) else ""

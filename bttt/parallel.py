@@ -24,3 +24,42 @@ def connect_ray(address: str | None, num_cpus: int | None):
     except (ConnectionError, ValueError, RuntimeError) as exc:
         raise BtttError(f"cannot start or reach Ray (address={address!r}): {exc}") from None
     return ray, True
+
+
+def stop_pool(pool) -> None:
+    """Stop a ``concurrent.futures.ProcessPoolExecutor`` now: terminate its processes rather than wait for the
+    work they are doing (after Ctrl-C, or when a dead worker broke the pool)."""
+    import contextlib
+
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(Exception):  # already gone
+            proc.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def call_interruptibly(fn, *args):
+    """``fn(*args)`` -- a long numba kernel compiled with ``nogil=True`` -- run in a helper thread, so that Ctrl-C
+    reaches the main thread at once instead of after the kernel returns.
+
+    The kernel itself cannot be stopped: after Ctrl-C it runs on in its daemon thread until the process exits.
+    Off the main thread (where Python delivers no signals) ``fn`` is simply called.
+    """
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return fn(*args)
+    box: dict = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn(*args)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="bttt-kernel", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(0.1)
+    if "error" in box:
+        raise box["error"]
+    return box["value"]

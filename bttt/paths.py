@@ -106,6 +106,51 @@ def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:
         os.close(dir_fd)
 
 
+RUN_FORMAT = "bttt-run"
+MANIFEST = "manifest.json"
+
+
+def claim_work_dir(
+    path: str | os.PathLike,
+    inputs: dict,
+    restart: bool = False,
+    what: str = "work folder",
+    error: type[BtttError] = OutputPathError,
+) -> bool:
+    """Take ``path`` as the work folder of the run described by ``inputs`` (JSON: content hashes of its input
+    files and all its options); returns True when it resumes earlier work there.
+
+    A new folder is created with a manifest of the inputs. The same inputs resume. Other inputs are refused with
+    the differences and the fix -- never silently continued, never silently started over -- unless ``restart``,
+    which empties the folder (only one whose manifest bttt wrote) and starts again.
+    """
+    import json
+    import shutil
+
+    path = check_output_dir(path, what)
+    manifest = path / MANIFEST
+    inputs = json.loads(json.dumps(inputs))
+    if path.exists() and any(path.iterdir()):
+        try:
+            old = json.loads(manifest.read_text())
+        except (OSError, ValueError):
+            old = None
+        if not isinstance(old, dict) or old.get("format") != RUN_FORMAT:
+            raise error(f"{what} {path} holds files that bttt did not write; choose another folder")
+        if old.get("inputs") == inputs and not restart:
+            return True
+        if not restart:
+            changed = sorted(k for k in {*inputs, *old.get("inputs", {})} if inputs.get(k) != old["inputs"].get(k))
+            raise error(
+                f"{what} {path} holds the work of a different run (other {', '.join(changed)}): rerun with the same "
+                "inputs to resume it, pass --restart to start over, or choose another output"
+            )
+        shutil.rmtree(path)
+    path.mkdir(parents=True, exist_ok=True)
+    atomic_write(manifest, json.dumps({"format": RUN_FORMAT, "inputs": inputs}, indent=1, sort_keys=True))
+    return False
+
+
 _DIGESTS: dict[tuple, str] = {}
 
 

@@ -1,4 +1,9 @@
-"""Atomic ``torch.save``: write a temporary file in the same folder, fsync, then ``os.replace``."""
+"""Atomic ``torch.save`` (a temporary file in the same folder, fsync, ``os.replace``) and a safe load.
+
+``pruning`` keeps this small copy of bttt's atomic write on purpose: it depends on no other package of the
+repository. Loading uses ``weights_only=True``: a work folder may come from elsewhere, and unpickling could run
+code, so only tensors, numbers, strings and containers are read.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +33,8 @@ def atomic_save(obj, path: str | os.PathLike) -> None:
 
 
 def load(path: str | os.PathLike):
-    return torch.load(path, map_location="cpu", weights_only=False)
+    """Read what :func:`atomic_save` wrote; anything but tensors, numbers, strings and containers is refused."""
+    return torch.load(path, map_location="cpu", weights_only=True)
 
 
 def _file_mode() -> int:

@@ -192,6 +192,13 @@ class IterativePruner:
             self.dir / "state.pt",
         )
 
+    @staticmethod
+    def _load(path: Path):
+        try:
+            return load(path)
+        except Exception as exc:  # noqa: BLE001 - torch raises many types for a damaged or foreign file
+            raise PruningRunError(f"{path} cannot be read ({type(exc).__name__}); use a new folder") from None
+
     def _resume(self) -> tuple[int, str, str]:
         if self.dir is None:
             return 0, "start", ""
@@ -199,11 +206,11 @@ class IterativePruner:
         if not init_path.exists():
             atomic_save(self.initial.state_dict(), init_path)
             return 0, "start", ""
-        self.initial.load_state_dict(load(init_path))
+        self.initial.load_state_dict(self._load(init_path))
         if not (self.dir / "state.pt").exists():
             self.model.load_state_dict(self.initial.state_dict())
             return 0, "start", ""
-        st = load(self.dir / "state.pt")
+        st = self._load(self.dir / "state.pt")
         if not isinstance(st, dict) or st.get("format") != FORMAT:
             raise PruningRunError(f"{self.dir / 'state.pt'} is not a pruning run checkpoint")
         if [g.to_dict() for g in self.groups] != st["groups"]:

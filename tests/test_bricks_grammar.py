@@ -141,6 +141,8 @@ def test_commands_take_the_grammar(capsys, tmp_path):
         main(
             [
                 "tournament",
+                "--openings",
+                "0",
                 "random",
                 "mcts:iterations=5",
                 "--bricks",

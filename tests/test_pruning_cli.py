@@ -96,9 +96,14 @@ def test_prune_command_writes_a_playable_half_width_checkpoint(files, capsys):
     # rerunning the finished command resumes from its work folder instead of starting over
     assert main(args) == 0
     assert "resumed at cycle" in capsys.readouterr().out
-    # a different unit set cannot resume that folder: a clear error, no traceback
+    # other options cannot resume that folder or replace its output: clear errors, no traceback, nothing written
+    before = out.read_bytes()
     assert main([*args, "--prune-head-convs"]) == 2
-    assert "different unit groups" in capsys.readouterr().err
+    assert "--out" in capsys.readouterr().err
+    assert main([*args, "--prune-head-convs", "--force"]) == 2
+    err = capsys.readouterr().err
+    assert "different run" in err and "--restart" in err and "Traceback" not in err
+    assert out.read_bytes() == before
 
 
 def test_prune_command_reports_bad_inputs(files, capsys):

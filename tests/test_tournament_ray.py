@@ -30,7 +30,11 @@ def games(db) -> dict:
 
 def test_ray_backend_plays_the_same_games(local_ray, tmp_path):
     spec = TournamentSpec(
-        agents=[RANDOM, f"{T}:slow:delay=0", f"{T}:illegal:after=2"], suite="D4,A1", games_per_colour=2, seed=11
+        openings=0,
+        agents=[RANDOM, f"{T}:slow:delay=0", f"{T}:illegal:after=2"],
+        suite="D4,A1",
+        games_per_colour=2,
+        seed=11,
     )
     via_ray = run_tournament(spec, tmp_path / "ray.db", backend="ray", progress=False)
     local = run_tournament(spec, tmp_path / "local.db", workers=2, progress=False)
@@ -40,7 +44,7 @@ def test_ray_backend_plays_the_same_games(local_ray, tmp_path):
 
 
 def test_ray_worker_death_is_recorded_as_crash(local_ray, tmp_path):
-    spec = TournamentSpec(agents=[RANDOM, f"{T}:dier"], suite="D4", games_per_colour=1)
+    spec = TournamentSpec(openings=0, agents=[RANDOM, f"{T}:dier"], suite="D4", games_per_colour=1)
     summary = run_tournament(spec, tmp_path / "d.db", backend="ray", progress=False, max_crashes=2)
     stored = games(tmp_path / "d.db")
     assert summary.played == len(stored) == 2

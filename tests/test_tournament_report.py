@@ -106,6 +106,8 @@ def test_tournament_and_report_commands(tmp_path, capsys):
     rc = main(
         [
             "tournament",
+            "--openings",
+            "0",
             *agents,
             "--suite",
             "D4,C3,A1",

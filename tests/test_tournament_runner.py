@@ -29,14 +29,14 @@ def snapshot(db) -> dict:
 
 
 def test_same_games_with_one_and_two_workers_and_on_rerun(tmp_path):
-    spec = TournamentSpec(agents=[RANDOM, SLOW], suite="orbits", games_per_colour=1, seed=3)
+    spec = TournamentSpec(openings=0, agents=[RANDOM, SLOW], suite="orbits", games_per_colour=1, seed=3)
     one = run_tournament(spec, tmp_path / "one.db", workers=1, progress=False)
     two = run_tournament(spec, tmp_path / "two.db", workers=2, progress=False)
     assert one.played == two.played == 2 * 10
     assert snapshot(tmp_path / "one.db") == snapshot(tmp_path / "two.db")
     again = run_tournament(spec, tmp_path / "two.db", workers=2, progress=False)
     assert again.played == 0 and again.already_done == 20  # nothing is replayed
-    other = TournamentSpec(agents=[RANDOM, SLOW], suite="orbits", games_per_colour=1, seed=4)
+    other = TournamentSpec(openings=0, agents=[RANDOM, SLOW], suite="orbits", games_per_colour=1, seed=4)
     run_tournament(other, tmp_path / "seed4.db", workers=2, progress=False)
     assert snapshot(tmp_path / "seed4.db") != snapshot(tmp_path / "one.db")
 
@@ -44,7 +44,10 @@ def test_same_games_with_one_and_two_workers_and_on_rerun(tmp_path):
 def test_adding_an_agent_plays_only_new_pairings_and_config_mismatch_is_refused(tmp_path):
     db = tmp_path / "t.db"
     base = run_tournament(
-        TournamentSpec(agents=[RANDOM, SLOW], suite="D4,A1", games_per_colour=2), db, workers=2, progress=False
+        TournamentSpec(openings=0, agents=[RANDOM, SLOW], suite="D4,A1", games_per_colour=2),
+        db,
+        workers=2,
+        progress=False,
     )
     assert base.played == 1 * 2 * 2 * 2
     before = snapshot(db)
@@ -72,7 +75,7 @@ def test_adding_an_agent_plays_only_new_pairings_and_config_mismatch_is_refused(
 def test_worker_death_is_rescheduled_or_recorded_as_a_crash(tmp_path):
     marker = tmp_path / "died"
     once = f"{T}:die_once:marker={marker},layout=D4"
-    spec = TournamentSpec(agents=[RANDOM, once, f"{T}:dier"], suite="D4", games_per_colour=1)
+    spec = TournamentSpec(openings=0, agents=[RANDOM, once, f"{T}:dier"], suite="D4", games_per_colour=1)
     summary = run_tournament(spec, tmp_path / "t.db", workers=2, progress=False, max_crashes=2)
     assert marker.exists()  # the die-once agent really killed a worker
     games = snapshot(tmp_path / "t.db")
@@ -99,6 +102,8 @@ def test_resume_after_kill_minus_9_finishes_exactly_the_missing_games(tmp_path):
     agents = [RANDOM, f"{T}:slow:delay=0.004"]
     args = [
         "tournament",
+        "--openings",
+        "0",
         *agents,
         "--suite",
         "orbits",
@@ -125,7 +130,7 @@ def test_resume_after_kill_minus_9_finishes_exactly_the_missing_games(tmp_path):
     partial = _count(tmp_path / "killed.db")
     assert 8 <= partial < 60, (partial, proc.stderr.read().decode()[-2000:])
     before = snapshot(tmp_path / "killed.db")
-    spec = TournamentSpec(agents=agents, suite="orbits", games_per_colour=3, seed=5)
+    spec = TournamentSpec(openings=0, agents=agents, suite="orbits", games_per_colour=3, seed=5)
     resumed = run_tournament(spec, tmp_path / "killed.db", workers=2, progress=False)
     assert resumed.already_done == partial and resumed.played == 60 - partial
     after = snapshot(tmp_path / "killed.db")
@@ -136,12 +141,14 @@ def test_resume_after_kill_minus_9_finishes_exactly_the_missing_games(tmp_path):
 
 def test_bad_agent_spec_fails_before_any_game(tmp_path):
     with pytest.raises(BtttError, match="unknown agent"):
-        run_tournament(TournamentSpec(agents=[RANDOM, "nosuchagent"]), tmp_path / "t.db", progress=False)
+        run_tournament(TournamentSpec(openings=0, agents=[RANDOM, "nosuchagent"]), tmp_path / "t.db", progress=False)
 
 
 def test_gauntlet_joins_and_plays_only_its_pairings(tmp_path):
     db = tmp_path / "g.db"
-    run_tournament(TournamentSpec(agents=[RANDOM, SLOW], suite="D4", games_per_colour=1), db, workers=1, progress=False)
+    run_tournament(
+        TournamentSpec(openings=0, agents=[RANDOM, SLOW], suite="D4", games_per_colour=1), db, workers=1, progress=False
+    )
     challenger = f"{T}:slow:delay=0.0"
     summary = run_tournament(TournamentSpec(gauntlet=challenger), db, workers=1, progress=False)
     assert summary.played == 2 * 2 and challenger in summary.agents
@@ -151,7 +158,7 @@ def test_gauntlet_joins_and_plays_only_its_pairings(tmp_path):
 
 def test_move_time_limit_is_enforced_in_worker_processes(tmp_path):
     sleeper = f"{T}:sleeper:after=1,seconds=30"
-    spec = TournamentSpec(agents=[RANDOM, sleeper], suite="D4", games_per_colour=1, move_time_limit=0.3)
+    spec = TournamentSpec(openings=0, agents=[RANDOM, sleeper], suite="D4", games_per_colour=1, move_time_limit=0.3)
     start = time.perf_counter()
     summary = run_tournament(spec, tmp_path / "t.db", workers=2, progress=False)
     assert time.perf_counter() - start < 20  # the 30 s sleeps were cut short

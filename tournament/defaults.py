@@ -19,7 +19,12 @@ DEFAULT_AGENTS = (
 #: split the same way as the D4-trained network's.
 DEFAULT_TRAIN = "D4"
 DEFAULT_SUITE = "all"
-DEFAULT_GAMES = 2
+#: Every game of a layout starts from one of 2 opening positions of 4 plies (balanced by a depth-4 search),
+#: played once with each colour: the same 1,960 games as 2 games from the empty board, but distinct ones
+#: (deterministic agents replay the same game from the same start).
+DEFAULT_OPENINGS = 2
+DEFAULT_OPENING_PLIES = 4
+DEFAULT_GAMES = 1
 DEFAULT_DB = "bttt-tournament.db"
 DEFAULT_REPORT = "bttt-report"
 DEFAULT_MAX_CRASHES = 2

@@ -14,9 +14,18 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from agents.registry import pinned_digest
 from bttt.errors import BtttError
 from bttt.layouts import layout_name
-from tournament.defaults import DEFAULT_AGENTS, DEFAULT_DB, DEFAULT_GAMES, DEFAULT_SUITE, DEFAULT_TRAIN
+from tournament.defaults import (
+    DEFAULT_AGENTS,
+    DEFAULT_DB,
+    DEFAULT_GAMES,
+    DEFAULT_OPENING_PLIES,
+    DEFAULT_OPENINGS,
+    DEFAULT_SUITE,
+    DEFAULT_TRAIN,
+)
 from tournament.play import FAULTS, GameTask
 from tournament.schedule import GameKey, build_schedule, describe_cells, parse_suite, parse_train
 from tournament.store import Store, StoreError, check_usable, delete_database
@@ -98,15 +107,6 @@ def resolve_agents(
     return out
 
 
-def _digest(agent_name: str) -> str | None:
-    """The checkpoint content hash an agent's canonical name pins (``checkpoint=...@<hash>``), if any."""
-    for part in agent_name.partition(":")[2].split(","):
-        key, _, value = part.partition("=")
-        if key == "checkpoint" and "@" in value:
-            return value.rpartition("@")[2]
-    return None
-
-
 def _allowed_plugins(spec: TournamentSpec) -> tuple[str, ...]:
     """Packages whose module:factory specs may run: those the user allowed, and those of specs typed now."""
     from agents.registry import plugin_package
@@ -157,7 +157,7 @@ def plan_tournament(spec: TournamentSpec, existing: Store | None) -> Plan:
     given = resolve_agents(spec.agents, plugins) if spec.agents else []
     if not stored and not given:
         given = resolve_agents(list(DEFAULT_AGENTS), plugins)
-    new = [(n, s, c, _digest(n)) for n, s, c in given if n not in stored_names]
+    new = [(n, s, c, pinned_digest(n)) for n, s, c in given if n not in stored_names]
     agents = stored + [(n, s, c) for n, s, c, _ in new]
     names = [a[0] for a in agents]
     gauntlet = None
@@ -168,13 +168,16 @@ def plan_tournament(spec: TournamentSpec, existing: Store | None) -> Plan:
         else:  # not listed: it joins the tournament
             gauntlet, g_spec, g_cells = resolve_agents([spec.gauntlet], plugins)[0]
             if gauntlet not in names:
-                new.append((gauntlet, g_spec, g_cells, _digest(gauntlet)))
+                new.append((gauntlet, g_spec, g_cells, pinned_digest(gauntlet)))
                 agents.append((gauntlet, g_spec, g_cells))
                 names.append(gauntlet)
-    layout_openings = (
-        {lay: [o["id"] for o in ops] for lay, ops in suite_json["openings"].items()} if suite_json else None
-    )
-    moves_of = {o["id"]: tuple(o["moves"]) for ops in (suite_json or {}).get("openings", {}).values() for o in ops}
+    layout_openings, moves_of = None, {}
+    if suite_json is not None:
+        from tournament.openings import OpeningSuite
+
+        suite_obj = OpeningSuite.from_json(suite_json)
+        layout_openings = {lay: suite_obj.ids(lay) for lay in config["suite"]}
+        moves_of = {o.id(rows, cols): o.moves for lay in config["suite"] for o in suite_obj.for_layout(lay)}
     keys = build_schedule(names, config["suite"], config["games_per_colour"], gauntlet, layout_openings)
     done = existing.done_keys() if existing is not None else set()
     missing = [k for k in keys if k not in done]
@@ -204,18 +207,19 @@ def _record(store: Store, plan: Plan, spec: TournamentSpec) -> None:
 
 
 def _openings(spec: TournamentSpec, old: dict, existing: Store | None, suite: list[str]) -> tuple[dict | None, str]:
-    """(the opening suite as JSON, its identity for the configuration) -- stored, generated or read."""
+    """(the opening suite as JSON, its identity for the configuration): the stored one when resuming, else the
+    file given or a generated suite (:data:`DEFAULT_OPENINGS` of :data:`DEFAULT_OPENING_PLIES` plies by default;
+    ``openings=0`` starts every game from the empty board)."""
     from tournament import openings as op
 
-    stored = existing.openings() if existing is not None else None
     asked = spec.openings is not None or spec.opening_plies is not None or spec.openings_file is not None
-    if stored is not None and not asked:
-        return stored, old.get("openings", "")
-    n = spec.openings if spec.openings is not None else 0
+    if existing is not None and not asked:
+        return existing.openings(), old.get("openings", "")
+    n = spec.openings if spec.openings is not None else DEFAULT_OPENINGS
     if spec.openings_file is not None:
         chosen = op.read_openings(spec.openings_file, spec.rows, spec.cols, spec.win_length).restrict(suite)
     elif n > 0:
-        plies = spec.opening_plies if spec.opening_plies is not None else 2
+        plies = spec.opening_plies if spec.opening_plies is not None else DEFAULT_OPENING_PLIES
         seed = spec.seed if spec.seed is not None else old.get("seed", 0)
         chosen = op.generate_openings(suite, n, plies, seed, rows=spec.rows, cols=spec.cols, win_length=spec.win_length)
     else:

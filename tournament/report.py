@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from agents.registry import pinned_digest
 from bttt.cells import cell_name, parse_cells
 from tournament.generalization import CRASH, AgentGeneralization, analyse, orbit_label
 from tournament.play import FAULTS
@@ -94,9 +95,12 @@ def build_report(db: str | Path, train: str | None = None) -> Report:
 
 
 def _labels(agents) -> dict[str, str]:
+    """Each agent's label: its spec as given, with the content hash of a pinned checkpoint (``[3f2a9c1b]``)."""
     labels, used = {}, set()
     for name, spec, _ in agents:
-        label = spec if spec not in used else name
+        pin = pinned_digest(name)
+        label = f"{spec} [{pin[:8]}]" if pin else spec
+        label = label if label not in used else name
         labels[name] = label
         used.add(label)
     return labels
@@ -356,20 +360,63 @@ def heatmap_text(g: AgentGeneralization, label: str, config) -> str:
     return "\n".join(lines)
 
 
+REPORT_MARKER = ".bttt-report"  # in every report folder: its format tag and the files bttt wrote there
+
+
+def check_report_dir(out: str | Path) -> Path:
+    """Check, before any work, that ``out`` can hold a report: a new or empty folder, or one bttt wrote a report
+    into before (it holds :data:`REPORT_MARKER`). bttt never writes over someone else's files."""
+    from bttt.paths import OutputPathError, check_output_dir
+
+    out = check_output_dir(out, "report folder")
+    if out.exists() and any(out.iterdir()) and not _marker(out):
+        raise OutputPathError(
+            f"report folder {out} holds files that bttt did not write; choose a new or empty folder (--out)"
+        )
+    return out
+
+
+def _marker(out: Path) -> dict | None:
+    import json
+
+    try:
+        data = json.loads((out / REPORT_MARKER).read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("format") == "bttt-report" else None
+
+
 def write_report(report: Report, out: str | Path, figures: bool = True) -> Path:
-    """Write CSVs, PNGs, ``index.md`` and ``index.html`` into ``out``; return the Markdown page's path."""
-    out = Path(out)
+    """Write CSVs, PNGs, ``index.md`` and ``index.html`` into ``out``; return the Markdown page's path.
+
+    Files an earlier report left in ``out`` that this one does not write (e.g. figures, after ``--no-figures``)
+    are removed -- only files listed in the folder's marker, which bttt wrote.
+    """
+    import json
+
+    from bttt.paths import atomic_write
+
+    out = check_report_dir(out)
     out.mkdir(parents=True, exist_ok=True)
+    old = set((_marker(out) or {}).get("files", []))
+    written = []
     for stem, table in report.tables.items():
         table.write_csv(out / f"{stem}.csv")
+        written.append(f"{stem}.csv")
     images: dict[str, list[str]] = {}
     if figures:
         from tournament.figures import write_figures
 
         images = write_figures(report, out)
+        written += [name for names in images.values() for name in names]
     from tournament.page import html_page, markdown_page
 
     (out / "index.html").write_text(html_page(report, images))
     path = out / "index.md"
     path.write_text(markdown_page(report, images))
+    written += ["index.html", "index.md"]
+    for stale in sorted(old - set(written)):
+        if "/" not in stale and stale != REPORT_MARKER:
+            (out / stale).unlink(missing_ok=True)
+    atomic_write(out / REPORT_MARKER, json.dumps({"format": "bttt-report", "files": sorted(written)}, indent=1))
     return path

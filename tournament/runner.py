@@ -12,13 +12,13 @@ tournament goes on.
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 from collections import Counter, deque
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
+from bttt.parallel import stop_pool
 from tournament.defaults import DEFAULT_MAX_CRASHES
 from tournament.play import GameResult, GameTask, crash_result, play_game
 
@@ -96,12 +96,7 @@ def iter_local(tasks: list[GameTask], workers: int, max_crashes: int = DEFAULT_M
                     break
             clean = True
         finally:
-            if not clean:  # interrupted or abandoned: stop the workers now, not after their games
-                _terminate(pool)
-            pool.shutdown(wait=clean and not broken, cancel_futures=True)
-
-
-def _terminate(pool: ProcessPoolExecutor) -> None:
-    for proc in list((getattr(pool, "_processes", None) or {}).values()):
-        with contextlib.suppress(Exception):  # already gone
-            proc.terminate()
+            if clean:
+                pool.shutdown(wait=not broken, cancel_futures=True)
+            else:  # interrupted or abandoned: stop the workers now, not after their games
+                stop_pool(pool)

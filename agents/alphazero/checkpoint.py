@@ -140,7 +140,15 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     if not isinstance(state_dict, dict) or not all(isinstance(v, torch.Tensor) for v in state_dict.values()):
         raise CheckpointError(f"checkpoint {path}: 'state_dict' is not a dict of tensors; re-save it")
     _load_weights(PolicyValueNet(config), state_dict, f"checkpoint {path}")
+    broken = sorted(k for k, v in state_dict.items() if v.is_floating_point() and not bool(torch.isfinite(v).all()))
+    if broken:
+        raise CheckpointError(
+            f"checkpoint {path} holds weights that are not finite numbers (NaN or infinity) in {_few(broken)}; "
+            "the training diverged or the file was damaged: use an earlier checkpoint"
+        )
     cells = payload["training_cells"]
+    if cells is not None and (not isinstance(cells, list) or not all(isinstance(c, int) for c in cells)):
+        raise CheckpointError(f"checkpoint {path}: its training cells {cells!r} are not a list of cell indices")
     return Checkpoint(
         net_config=config,
         state_dict=state_dict,

@@ -94,6 +94,30 @@ class CompressConfig:
         return d
 
 
+def _same_run(work_dir: str | os.PathLike, inputs: dict) -> bool:
+    import json
+
+    from bttt.paths import MANIFEST, RUN_FORMAT
+
+    try:
+        old = json.loads((Path(work_dir) / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return False
+    return (
+        isinstance(old, dict)
+        and old.get("format") == RUN_FORMAT
+        and old.get("inputs") == json.loads(json.dumps(inputs))
+    )
+
+
+def _is_prune_report(path: Path) -> bool:
+    try:
+        with open(path) as fh:
+            return fh.readline().startswith("method,cycle,units")
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 @dataclass
 class CompressResult:
     """What a compression run produced: the pruned checkpoint, its per-cycle rows and the summary figures."""
@@ -113,23 +137,42 @@ def compress(
     work_dir: str | os.PathLike,
     report: str | os.PathLike,
     log: Callable[[str], None] = print,
+    restart: bool = False,
+    force: bool = False,
 ) -> CompressResult:
     """Prune ``checkpoint`` on ``datasets`` as ``config`` says; write the pruned checkpoint to ``out`` and the
-    per-cycle CSV to ``report``, checkpointing every cycle in ``work_dir`` (a rerun resumes there)."""
+    per-cycle CSV to ``report``, checkpointing every cycle in ``work_dir``.
+
+    Every input is checked before any work. A rerun with the same checkpoint content, datasets and options
+    resumes in ``work_dir`` (and may rewrite its own ``out`` and ``report``); other inputs are refused unless
+    ``restart``. Existing ``out``/``report`` files of another run are replaced only with ``force``, and only if
+    bttt wrote them.
+    """
     import torch
 
     from agents.alphazero import compress_task as task_lib
     from agents.alphazero.augment import allowed_transforms
-    from agents.alphazero.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+    from agents.alphazero.checkpoint import Checkpoint, is_checkpoint, load_checkpoint, save_checkpoint
     from agents.alphazero.dataset import load_datasets
     from bttt.layouts import BrickDistribution, parse_layout
+    from bttt.paths import check_output_file, claim_work_dir, file_digest
     from pruning import IterativePruner, PruneConfig, PruningRunError, Schedule
     from pruning.report import write_csv
 
-    torch.set_num_threads(config.threads)
     ckpt = load_checkpoint(checkpoint)
-    net = ckpt.build_net("cpu")
     data = load_datasets(datasets)
+    inputs = {
+        "checkpoint": file_digest(checkpoint),
+        "datasets": [file_digest(d) for d in datasets],
+        "config": config.to_dict(),
+    }
+    # the outputs first, so that a refused command leaves the work folder as it was
+    resumable = _same_run(work_dir, inputs) and not restart
+    check_output_file(out, "--out", force=force or resumable, ours=is_checkpoint)
+    check_output_file(report, "--report", force=force or resumable, ours=_is_prune_report)
+    claim_work_dir(work_dir, inputs, restart, "--work-dir", CompressError)
+    torch.set_num_threads(config.threads)
+    net = ckpt.build_net("cpu")
     cfg = ckpt.net_config
     if tuple(data["planes"].shape[1:]) != (cfg.in_planes, cfg.rows, cfg.cols):
         raise CompressError(

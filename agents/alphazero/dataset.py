@@ -22,7 +22,6 @@ key             dtype, shape            meaning
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import time
@@ -34,6 +33,7 @@ import numpy as np
 from bttt.errors import BtttError
 from bttt.layouts import BrickDistribution, layout_name
 from bttt.options import option
+from bttt.paths import claim_work_dir, file_digest
 from bttt.seeding import derive_seed
 
 FORMAT = "bttt-selfplay-dataset"
@@ -227,6 +227,7 @@ def generate_dataset(
     workers: int = 1,
     chunk_games: int = 512,
     log=print,
+    restart: bool = False,
     **overrides,
 ) -> int:
     """Let a trained network play ``games`` self-play games and write their positions to ``path``.
@@ -234,7 +235,8 @@ def generate_dataset(
     Search settings are the checkpoint's training configuration (its ``train_config``) with ``overrides``
     (``simulations``, ``bricks``, ``temperature_moves``, ...). Games are played in jobs of
     :data:`JOB_GAMES`, each seeded from ``(seed, job)``, so the file is the same for any ``workers``. Every
-    ``chunk_games`` games are saved under ``<path>.parts/``; an interrupted run resumes from the saved chunks.
+    ``chunk_games`` games are saved under ``<path>.parts/``; an interrupted run resumes from the saved chunks, but
+    only a run with the same checkpoint content, games, seed and settings (``restart`` starts over).
     Returns the number of positions.
     """
     import dataclasses
@@ -253,23 +255,16 @@ def generate_dataset(
         base = {"bricks": ckpt.training_bricks or "none", "rows": ckpt.net_config.rows, "cols": ckpt.net_config.cols}
     cfg = TrainConfig.from_dict({**base, **{k: v for k, v in overrides.items() if v is not None}})
     state = {k: v.detach().cpu() for k, v in ckpt.state_dict.items()}
-    path = Path(path)
+    path = dataset_path(path)
     parts = path.with_name(path.name + ".parts")
-    parts.mkdir(parents=True, exist_ok=True)
-    manifest = {
-        "checkpoint": str(Path(checkpoint).resolve()),
+    inputs = {
+        "checkpoint": file_digest(checkpoint),
         "games": games,
         "seed": seed,
         "chunk_games": chunk_games,
         "config": cfg.to_dict(),
     }
-    manifest_file = parts / "manifest.json"
-    if manifest_file.exists() and json.loads(manifest_file.read_text()) != manifest:
-        raise DatasetError(
-            f"{parts} holds chunks of a different run (other checkpoint, games, seed or settings): "
-            "rerun with the same arguments to resume it, or delete that folder to start over"
-        )
-    manifest_file.write_text(json.dumps(manifest, indent=1))
+    claim_work_dir(parts, inputs, restart, "self-play chunks folder", DatasetError)
     n_jobs = -(-games // JOB_GAMES)
     per_chunk = chunk_games // JOB_GAMES
     chunk_files = []

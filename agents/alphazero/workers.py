@@ -10,24 +10,66 @@ from __future__ import annotations
 
 from agents.alphazero.selfplay import SelfPlayResult, play_games_worker
 from bttt.errors import BtttError
-from bttt.parallel import connect_ray
+from bttt.parallel import connect_ray, stop_pool
 
 BACKENDS = ("local", "ray")
 
 
+#: How many times a batch of jobs is retried in a fresh pool after a worker process died.
+RETRIES = 2
+
+
+class WorkerDiedError(BtttError):
+    """Self-play worker processes kept dying (killed, out of memory, a crash)."""
+
+
+def _init_worker() -> None:
+    """Workers ignore Ctrl-C: the main process handles it, stops the pool, and nothing prints a traceback."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class ProcessWorkers:
-    """A pool of spawned processes (each imports torch once and keeps it)."""
+    """A pool of spawned processes (each imports torch once and keeps it).
+
+    A worker that dies (kill -9, the OOM killer, a segfault) breaks the pool instead of hanging it: the jobs that
+    had not returned are played again in a fresh pool (they are seeded, so the games are the same), and after
+    :data:`RETRIES` such failures the run stops with :class:`WorkerDiedError`.
+    """
 
     def __init__(self, workers: int) -> None:
-        import multiprocessing as mp
+        self.workers = workers
+        self.pool = self._new_pool()
 
-        self.pool = mp.get_context("spawn").Pool(workers)
+    def _new_pool(self):
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        return ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"), initializer=_init_worker)
 
     def map(self, jobs: list[tuple]) -> list[SelfPlayResult]:
-        return self.pool.map(play_games_worker, jobs)
+        from concurrent.futures.process import BrokenProcessPool
+
+        results: dict[int, SelfPlayResult] = {}
+        for attempt in range(RETRIES + 1):
+            futures = {i: self.pool.submit(play_games_worker, job) for i, job in enumerate(jobs) if i not in results}
+            try:
+                for i, future in futures.items():
+                    results[i] = future.result()
+                return [results[i] for i in range(len(jobs))]
+            except BrokenProcessPool:
+                stop_pool(self.pool)
+                self.pool = self._new_pool()
+                if attempt == RETRIES:
+                    raise WorkerDiedError(
+                        f"a self-play worker process died {RETRIES + 1} times (killed, out of memory or crashed); "
+                        "finished work is saved: rerun the same command to resume"
+                    ) from None
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def close(self) -> None:
-        self.pool.terminate()
+        stop_pool(self.pool)
 
 
 class RayWorkers:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-HELP = "convert a Keras AlphaZero network (.h5, Tan & Motani's format) into a bttt checkpoint (.pt)"
+INTERRUPTED = "nothing was written"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="the Keras HDF5 file, e.g. alphazero_baseline.h5")
-    p.add_argument("--out", help="checkpoint to write (default: FILE with a .pt suffix)")
+    p.add_argument("--out", help="checkpoint to write (default: FILE's name with .pt, in the current folder)")
     p.add_argument(
         "--bricks",
         default=None,
@@ -24,23 +24,25 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="augmentation used in training: paper (up/down and left/right flips, which add the "
         "mirror images of off-centre bricks to the training cells) or none (default paper)",
     )
-    p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    p.add_argument("--force", action="store_true", help="replace --out if it exists and is a bttt checkpoint")
 
 
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from agents.alphazero.checkpoint import save_checkpoint
+    from agents.alphazero.checkpoint import is_checkpoint, save_checkpoint
     from agents.alphazero.keras_import import import_keras
     from bttt import BrickDistribution, GameState, Rules, layout_name
     from bttt.errors import BtttError
+    from bttt.paths import check_output_file
 
     source = Path(args.file)
-    out = Path(args.out) if args.out else source.with_suffix(".pt")
+    if not source.is_file():
+        raise BtttError(f"no Keras file at {source}: give the path of an .h5 file such as alphazero_baseline.h5")
+    out = Path(args.out) if args.out else Path(source.with_suffix(".pt").name)  # never beside the input
     if out.resolve() == source.resolve():
         raise BtttError(f"--out {out} would overwrite the Keras file; choose a .pt path")
-    if out.exists() and not args.force:
-        raise BtttError(f"{out} exists; pass --force to overwrite it or choose another --out")
+    check_output_file(out, "--out", force=args.force, ours=is_checkpoint)
     ckpt = import_keras(source, args.bricks, args.augment)
     save_checkpoint(out, ckpt)
 

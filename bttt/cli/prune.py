@@ -27,6 +27,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", help="pruned checkpoint to write (default <checkpoint>-pruned.pt in this folder)")
     p.add_argument("--work-dir", help="per-cycle checkpoints for resuming (default <out>.run)")
     p.add_argument("--report", help="per-cycle CSV (default <out>.csv)")
+    p.add_argument("--restart", action="store_true", help="discard the work folder of an earlier run with other inputs")
+    p.add_argument("--force", action="store_true", help="replace an existing --out/--report written by bttt")
     p.add_argument("--no-latency", dest="latency", action="store_false", default=None, help="skip the CPU latency")
     add_config_options(p.add_argument_group("pruning configuration"), CompressConfig, exclude=("latency",))
 
@@ -43,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path(src.stem + "-pruned.pt")
     work = Path(args.work_dir) if args.work_dir else out.with_name(out.name + ".run")
     report = Path(args.report) if args.report else out.with_suffix(".csv")
-    res = compress(src, args.dataset, out, config, work, report)
+    res = compress(src, args.dataset, out, config, work, report, restart=args.restart, force=args.force)
     first, last = res.rows[0], res.rows[-1]
     w = res.widths
     print(f"stopped: {res.stop_reason}")

@@ -25,8 +25,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tournament.report import build_report, write_report
+    from tournament.report import build_report, check_report_dir, write_report
 
+    check_report_dir(args.out)
     report = build_report(args.db, train=args.train)
     if not args.quiet:
         print(report.summary())

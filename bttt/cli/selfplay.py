@@ -23,6 +23,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("checkpoint", help="AlphaZero checkpoint (.pt), or a shipped name: d4, r2, r3, all, d4-half")
     p.add_argument("--out", required=True, help="dataset file to write (.npz is added when missing)")
     p.add_argument("--force", action="store_true", help="replace an existing dataset file written by bttt")
+    p.add_argument(
+        "--restart", action="store_true", help="discard the saved chunks of an earlier run with other inputs"
+    )
     add_config_options(p, SelfPlayOptions)
 
 
@@ -34,6 +37,6 @@ def run(args: argparse.Namespace) -> int:
     out = check_dataset_output(args.out, args.force, flag="--out")
     checkpoint = resolve_checkpoint(args.checkpoint)
     t0 = time.perf_counter()
-    n = generate_dataset(checkpoint, out, **dataclasses.asdict(options))
+    n = generate_dataset(checkpoint, out, restart=args.restart, **dataclasses.asdict(options))
     print(f"wrote {n} positions from {options.games} games to {out} in {time.perf_counter() - t0:.0f} s")
     return 0

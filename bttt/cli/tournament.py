@@ -27,6 +27,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         DEFAULT_DB,
         DEFAULT_GAMES,
         DEFAULT_MAX_CRASHES,
+        DEFAULT_OPENING_PLIES,
+        DEFAULT_OPENINGS,
         DEFAULT_REPORT,
         DEFAULT_SUITE,
         DEFAULT_TRAIN,
@@ -50,7 +52,29 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         type=int,
         dest="games_per_colour",
         metavar="N",
-        help=f"games per pairing, colour and layout (default {DEFAULT_GAMES})",
+        help=f"games per pairing, layout, opening and colour (default {DEFAULT_GAMES})",
+    )
+    p.add_argument(
+        "--openings",
+        type=int,
+        metavar="N",
+        help=f"start positions per layout, each played with both colours (default {DEFAULT_OPENINGS}; 0 = the "
+        "empty board)",
+    )
+    p.add_argument(
+        "--opening-plies",
+        type=int,
+        metavar="K",
+        help=f"plies of each opening (default {DEFAULT_OPENING_PLIES}); openings are distinct under the layout's "
+        "symmetries and not already won within a depth-4 search",
+    )
+    p.add_argument("--openings-file", metavar="FILE", help="openings from a file, one serialised position a line")
+    p.add_argument(
+        "--allow-plugin",
+        action="append",
+        default=[],
+        metavar="PACKAGE",
+        help="let agents stored in --db as package.module:factory specs from PACKAGE run (repeatable)",
     )
     p.add_argument("--seed", type=int, help="tournament seed; every game's seed derives from it (default 0)")
     p.add_argument(
@@ -80,7 +104,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help=f"times a game may kill its worker before it is recorded as a crash (default {DEFAULT_MAX_CRASHES})",
     )
     p.add_argument("--db", default=DEFAULT_DB, help=f"SQLite database (default {DEFAULT_DB})")
-    p.add_argument("--overwrite", action="store_true", help="delete --db first and start a new tournament")
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="delete --db (a bttt tournament database) first and start a new tournament",
+    )
     p.add_argument("--out", default=DEFAULT_REPORT, help=f"report folder (default {DEFAULT_REPORT}/)")
     p.add_argument("--no-report", action="store_true", help="do not print the summary or write the report")
     p.add_argument("--no-figures", action="store_true", help="write the report without PNG figures")
@@ -91,12 +119,23 @@ def run(args: argparse.Namespace) -> int:
     from bttt.errors import BtttError
     from tournament.driver import TournamentSpec, run_tournament
 
-    if args.games_per_colour is not None and args.games_per_colour < 1:
-        raise BtttError("--games must be at least 1")
-    if args.workers is not None and args.workers < 1:
-        raise BtttError("--workers must be at least 1")
+    for flag, value, low in (
+        ("--games", args.games_per_colour, 1),
+        ("--workers", args.workers, 1),
+        ("--openings", args.openings, 0),
+        ("--opening-plies", args.opening_plies, 0),
+        ("--max-crashes", args.max_crashes, 1),
+    ):
+        if value is not None and value < low:
+            raise BtttError(f"{flag} must be at least {low}, got {value}")
     if args.move_time_limit is not None and args.move_time_limit <= 0:
         raise BtttError("--move-time-limit must be positive (seconds)")
+    if args.openings_file is not None and args.openings:
+        raise BtttError("give --openings N or --openings-file FILE, not both")
+    if not args.no_report:
+        from tournament.report import check_report_dir
+
+        check_report_dir(args.out)  # before any game: a bad folder must not waste the tournament
     spec = TournamentSpec(
         agents=list(args.agents),
         suite=args.suite,
@@ -105,6 +144,10 @@ def run(args: argparse.Namespace) -> int:
         train=args.train,
         gauntlet=args.gauntlet,
         move_time_limit=args.move_time_limit,
+        openings=args.openings,
+        opening_plies=args.opening_plies,
+        openings_file=args.openings_file,
+        allow_plugins=tuple(args.allow_plugin),
     )
     summary = run_tournament(
         spec,
