@@ -127,8 +127,9 @@ def oracle_lines(rows: list[dict], data: dict) -> list[str]:
         sp = next(r["sparsity"] for r in orows if r["cycle"] == c)
         cal_peak = _peak(data.get("silo_calibrated", {}), c)
         auth_peak = _peak(data.get("silo_authors", {}), c)
+        # SILO's peak sits on the grid only to ~5 digits (max_lr(0.9) = 0.29999...): a 0.1% margin
         inside = "/".join(
-            "yes" if p is not None and lo - 1e-12 <= p <= hi + 1e-12 else "no" for p in (cal_peak, auth_peak)
+            "yes" if p is not None and lo * 0.999 <= p <= hi * 1.001 else "no" for p in (cal_peak, auth_peak)
         )
         lines.append(
             f"| {c} | {sp:.3f} | "
@@ -149,13 +150,17 @@ def _f(v: float | None) -> str:
 
 
 def ratio_lines(rows: list[dict], arms: list[str]) -> list[str]:
-    lines = ["||grad|| / ||w|| per cycle (mean over seeds and the cycle's steps; Spearman rho against sparsity):", ""]
+    lines = [
+        "||grad|| / ||w|| per cycle (mean over seeds and over the cycle's steps; Spearman rho against sparsity over "
+        "the pruned cycles 1+, since the dense cycle 0 starts from random weights and the later ones from trained):",
+        "",
+    ]
     lines.append("| arm | dense | ~0.49 | ~0.79 | ~0.91 | ~0.97 | last | rho |")
     lines.append("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for a in arms:
         cells = _cells(rows, a)
         by_c = {c: sum(r["grad_weight_ratio"] for r in v.values()) / len(v) for c, v in cells.items()}
-        pts = [(r["sparsity"], r["grad_weight_ratio"]) for v in cells.values() for r in v.values()]
+        pts = [(r["sparsity"], r["grad_weight_ratio"]) for c, v in cells.items() if c > 0 for r in v.values()]
         rho = _spearman([p[0] for p in pts], [p[1] for p in pts])
         pick = [by_c.get(c) for c in (0, 3, 7, 11, 16)] + [by_c[max(by_c)] if by_c else None]
         lines.append(f"| {a} | " + " | ".join("-" if v is None else f"{v:.4f}" for v in pick) + f" | {rho:+.2f} |")
