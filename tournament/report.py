@@ -76,7 +76,7 @@ def build_report(db: str | Path, train: str | None = None) -> Report:
         cells = parse_train(train, rows, cols)
         config = dict(config, train=describe_cells(cells, rows, cols).split(",") if cells else None)
     names = [a[0] for a in agents]
-    labels = _labels(agents)
+    labels = agent_labels(agents)
     rated = [(g.p1, g.p2, g.winner) for g in games if g.termination != CRASH]
     ratings = fit_ratings(outcome_counts(rated, names), names)
     train = tuple(parse_cells(config["train"], rows, cols)) if config.get("train") else None
@@ -94,7 +94,7 @@ def build_report(db: str | Path, train: str | None = None) -> Report:
     return Report(config, labels, ratings, gen, tables, runs, len(games))
 
 
-def _labels(agents) -> dict[str, str]:
+def agent_labels(agents) -> dict[str, str]:
     """Each agent's label: its spec as given, with the content hash of a pinned checkpoint (``[3f2a9c1b]``)."""
     labels, used = {}, set()
     for name, spec, _ in agents:

@@ -90,6 +90,9 @@ class GameRow:
     wall_time: float
     opening: str = ""
     opening_plies: int = 0
+    id: int | None = None  # the database's row id (``bttt show --db X ID``); None before it is stored
+    worker: str = ""
+    finished_at: float | None = None
 
     @property
     def key(self) -> GameKey:
@@ -277,8 +280,17 @@ class Store:
         rows = self._read("SELECT p1, p2, layout, game_index, opening FROM games")
         return {GameKey(*row) for row in rows}
 
-    def add_game(self, result: GameResult, rows: int = 7, cols: int = 7) -> bool:
-        """Record a finished game in its own transaction; False if it was already there."""
+    def add_game(
+        self,
+        result: GameResult,
+        rows: int = 7,
+        cols: int = 7,
+        game_id: int | None = None,
+        finished_at: float | None = None,
+    ) -> bool:
+        """Record a finished game in its own transaction; False if it was already there. ``game_id`` and
+        ``finished_at`` keep an imported game's row id and time (``bttt import``); by default SQLite numbers the
+        row and the time is now."""
         k = result.key
         moves = ",".join(cell_name(m, rows, cols) for m in result.moves)
         times = json.dumps([round(t, 6) for t in result.move_times])
@@ -286,10 +298,11 @@ class Store:
             with self.conn:
                 self.conn.execute("BEGIN")
                 self.conn.execute(
-                    "INSERT INTO games (p1, p2, layout, opening, game_index, seed, winner, termination, plies,"
+                    "INSERT INTO games (id, p1, p2, layout, opening, game_index, seed, winner, termination, plies,"
                     " opening_plies, moves, move_times, fault_player, fault_detail, wall_time, worker, finished_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
+                        game_id,
                         k.p1,
                         k.p2,
                         k.layout,
@@ -306,7 +319,7 @@ class Store:
                         result.fault_detail,
                         result.wall_time,
                         result.worker,
-                        time.time(),
+                        time.time() if finished_at is None else finished_at,
                     ),
                 )
         except sqlite3.IntegrityError:
@@ -319,7 +332,7 @@ class Store:
         out = []
         for r in self._read(
             "SELECT id, p1, p2, layout, game_index, seed, winner, termination, plies, moves, move_times,"
-            " fault_player, fault_detail, wall_time, opening, opening_plies FROM games"
+            " fault_player, fault_detail, wall_time, opening, opening_plies, worker, finished_at FROM games"
             " ORDER BY p1, p2, layout, opening, game_index"
         ):
             out.append(self._row(r, agents, rows, cols))
@@ -327,7 +340,7 @@ class Store:
 
     def _row(self, r: tuple, agents: set[str], rows: int, cols: int) -> GameRow:
         gid, p1, p2, layout, index, seed, winner, termination, plies, moves, times, fplayer, fdetail = r[:13]
-        wall, opening, opening_plies = r[13:]
+        wall, opening, opening_plies, worker, finished_at = r[13:]
 
         def bad(what: str) -> StoreError:
             return StoreError(f"{self.path}: game {gid} is damaged ({what}); the database was changed outside bttt")
@@ -362,6 +375,9 @@ class Store:
             wall,
             opening,
             opening_plies,
+            gid,
+            worker or "",
+            finished_at,
         )
 
     def count_games(self) -> int:
