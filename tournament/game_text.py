@@ -31,6 +31,13 @@ def ply_time(g: GameRow, ply: int) -> float | None:
     return g.move_times[k] if 0 <= k < len(g.move_times) else None
 
 
+def seconds_text(seconds: float) -> str:
+    """A move time people read at a glance: ``12.3 ms``, ``85 µs``, ``2.41 s``."""
+    if seconds >= 1:
+        return f"{seconds:.2f} s"
+    return f"{seconds * 1000:.1f} ms" if seconds >= 1e-3 else f"{seconds * 1e6:.0f} µs"
+
+
 def result_line(t: Tournament, g: GameRow) -> str:
     label = t.labels
     if g.termination == CRASH:
@@ -77,12 +84,12 @@ def show_game(t: Tournament, g: GameRow, ply: int | None = None) -> str:
         else:
             mark = "O" if k % 2 == 1 else "X"
             took = ply_time(g, k)
-            timing = " (opening)" if took is None else f" ({took * 1000:.1f} ms)"
+            timing = " (opening)" if took is None else f" ({seconds_text(took)})"
             title = f"Ply {k}. {mark} plays {cell_name(state.history[-1], t.rows, t.cols)}{timing}"
         parts += [title, state.__str__(), ""]
     if g.termination in FAULTS and g.termination != CRASH and (ply is None or ply == len(states) - 1):
         failed = g.move_times[-1] if len(g.move_times) > g.plies - g.opening_plies else None
-        took = f" after {failed * 1000:.1f} ms" if failed is not None else ""
+        took = f" after {seconds_text(failed)}" if failed is not None else ""
         parts += [f"Ply {g.plies + 1}: no move{took} ({g.termination}).", ""]
     parts.append(result_line(t, g))
     return "\n".join(parts)
