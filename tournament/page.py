@@ -6,13 +6,15 @@ Both render the same list of blocks, so the two pages always say the same thing.
 from __future__ import annotations
 
 import html
+import json
 import time
+from urllib.parse import urlencode
 
 from tournament.tables import Table
 
 INTRO_HEATMAPS = (
-    "Each heatmap shows the agent's mean score (win 1, draw 1/2, loss 0) with the brick on that "
-    "cell: as player 1, as player 2, and both. Training cells are outlined."
+    "Each heatmap shows the agent's mean score in percent (win 100, draw 50, loss 0) with the brick on that "
+    "cell: as player 1, as player 2, and both. Training cells are outlined; grey cells were not played."
 )
 
 
@@ -37,6 +39,8 @@ def blocks(report, images: dict[str, list[str]]) -> list[tuple[str, object]]:
                 f"Generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
             )
         )
+    if images.get("viewer"):
+        out.append(("viewer", images["viewer"][0]))
     out += [("h2", "Ratings"), ("table", t["standings"])] + [("img", p) for p in images.get("ratings", [])]
     out += [
         ("h2", "Crosstables (per colour)"),
@@ -47,7 +51,10 @@ def blocks(report, images: dict[str, list[str]]) -> list[tuple[str, object]]:
     ]
     out += [("h2", "Outcomes"), ("table", t["outcomes"])]
     out += [("h2", "Generalization"), ("table", t["generalization"])] + [("img", p) for p in images.get("gap", [])]
-    out += [("h3", "Per-cell scores"), ("p", INTRO_HEATMAPS)] + [("img", p) for p in images.get("heatmaps", [])]
+    links = {json.loads(x)["file"]: json.loads(x) for x in images.get("heatmap_links", [])}
+    out += [("h3", "Per-cell scores"), ("p", INTRO_HEATMAPS)]
+    for p in images.get("heatmaps", []):
+        out.append(("heatmap", links[p]) if p in links and images.get("viewer") else ("img", p))
     if t["by_distance"].rows:
         out += [("h3", "By distance from training"), ("table", t["by_distance"])]
     out += [("h3", "By symmetry orbit"), ("table", t["by_orbit"])]
@@ -67,6 +74,12 @@ def markdown_page(report, images: dict[str, list[str]]) -> str:
             md.append(content.markdown())
         elif kind == "img":
             md.append(f"![{content.rsplit('.', 1)[0]}]({content})")
+        elif kind == "heatmap":
+            md.append(f"![{content['file'].rsplit('.', 1)[0]}]({content['file']})")
+        elif kind == "viewer":
+            md.append(
+                f"[Game viewer]({content}): every game, move by move, filtered by agent, cell, colour and result."
+            )
         elif kind == "links":
             md.append("CSV files: " + ", ".join(f"[{text}]({href})" for text, href in content))
         md.append("")
@@ -80,6 +93,21 @@ def _html_table(table: Table) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>{note}"
 
 
+def _html_heatmap(links: dict) -> str:
+    """A heatmap whose played cells link to their games in the viewer (boxes in percent of the image)."""
+    file = html.escape(links["file"])
+    areas = []
+    for a in links["areas"]:
+        left, top, width, height = (100 * b for b in a["box"])
+        query = {"agent": links["agent"], "cell": a["cell"], **({"colour": a["colour"]} if a["colour"] else {})}
+        title = f"{links['agent']}: games with the brick on {a['cell']}" + (f" as {a['colour']}" if a["colour"] else "")
+        areas.append(
+            f"<a href='games.html#{html.escape(urlencode(query))}' title='{html.escape(title)}' "
+            f"style='left:{left:.3f}%;top:{top:.3f}%;width:{width:.3f}%;height:{height:.3f}%'></a>"
+        )
+    return f"<p class='heatmap'><img src='{file}' alt='{file}'>{''.join(areas)}</p>"
+
+
 def html_page(report, images: dict[str, list[str]]) -> str:
     body: list[str] = []
     for kind, content in blocks(report, images):
@@ -91,6 +119,13 @@ def html_page(report, images: dict[str, list[str]]) -> str:
             body.append(_html_table(content))
         elif kind == "img":
             body.append(f"<p><img src='{html.escape(content)}' alt='{html.escape(content)}'></p>")
+        elif kind == "heatmap":
+            body.append(_html_heatmap(content))
+        elif kind == "viewer":
+            body.append(
+                f"<p class='viewer'><a href='{html.escape(content)}'>Game viewer</a>: every game, move by move, "
+                "filtered by agent, cell, colour and result. Click a cell of a heatmap to see its games.</p>"
+            )
         elif kind == "links":
             links = ", ".join(f"<a href='{html.escape(h)}'>{html.escape(t)}</a>" for t, h in content)
             body.append(f"<p>CSV files: {links}</p>")
@@ -98,7 +133,8 @@ def html_page(report, images: dict[str, list[str]]) -> str:
         "body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em}"
         "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:2px 6px;"
         "text-align:right}td:first-child,th:first-child{text-align:left}.note{color:#555;font-size:90%}"
-        "img{max-width:100%}"
+        "img{max-width:100%}.heatmap{position:relative;display:inline-block;max-width:100%;line-height:0}"
+        ".heatmap img{display:block}.heatmap a{position:absolute}.heatmap a:hover{outline:2px solid #06c}"
     )
     return (
         "<!doctype html><html><head><meta charset='utf-8'><title>bttt tournament report</title>"

@@ -9,7 +9,7 @@ terminal summary, the fitted ratings and the generalization analysis);
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +32,9 @@ class Report:
     tables: dict[str, Table]  # file stem -> table
     runs: list[dict]
     n_games: int
+    games: list = field(default_factory=list)  # every GameRow, for the game viewer (tournament.viewer)
+    training_cells: dict = field(default_factory=dict)  # agent name -> the cells it declares (or None)
+    analysis: dict = field(default_factory=dict)  # game id -> per-ply verdicts of bttt analyse, when present
 
     def summary(self, keys=("standings", "crosstable_p1", "crosstable_p2", "outcomes", "generalization")) -> str:
         head = describe_config(self.config, self.n_games)
@@ -91,7 +94,10 @@ def build_report(db: str | Path, train: str | None = None) -> Report:
         "by_orbit": orbit_table(gen, labels, config),
         "cells": cells_table(gen, labels),
     }
-    return Report(config, labels, ratings, gen, tables, runs, len(games))
+    from tournament.viewer import read_analysis
+
+    cells = {a[0]: a[2] for a in agents}
+    return Report(config, labels, ratings, gen, tables, runs, len(games), games, cells, read_analysis(db))
 
 
 def agent_labels(agents) -> dict[str, str]:
@@ -342,22 +348,23 @@ def cells_table(gen, labels) -> Table:
 
 
 def heatmap_text(g: AgentGeneralization, label: str, config) -> str:
-    """A 7x7 grid of the agent's combined score (%) on each single-brick layout; '.' = not played."""
+    """A 7x7 grid of the agent's combined score (%) on each single-brick layout; '.' = not played. Each number's
+    last digit sits under its column's number."""
     rows, cols = config["rows"], config["cols"]
     grid = g.heatmaps(rows, cols)["all"]
     train = set(g.training_cells or ())
     lines = [
         f"Score per brick cell, {label} (both colours; * = training cell)",
-        "    " + "".join(f"{c + 1:>5}" for c in range(cols)),
+        "    " + "".join(f"{c + 1:>4} " for c in range(cols)),
     ]
     for r in range(rows):
         cells = []
         for c in range(cols):
             v = grid[r, c]
             mark = "*" if r * cols + c in train else " "
-            cells.append("    ." if math.isnan(v) else f"{100 * v:4.0f}{mark}")
+            cells.append("   . " if math.isnan(v) else f"{100 * v:4.0f}{mark}")
         lines.append(f"  {chr(65 + r)} " + "".join(cells))
-    return "\n".join(lines)
+    return "\n".join(line.rstrip() for line in lines)
 
 
 REPORT_MARKER = ".bttt-report"  # in every report folder: its format tag and the files bttt wrote there
@@ -408,7 +415,11 @@ def write_report(report: Report, out: str | Path, figures: bool = True) -> Path:
         from tournament.figures import write_figures
 
         images = write_figures(report, out)
-        written += [name for names in images.values() for name in names]
+        written += [name for kind, names in images.items() if kind != "heatmap_links" for name in names]
+    from tournament.viewer import write_viewer
+
+    images["viewer"] = write_viewer(report, out, report.analysis)
+    written += images["viewer"]
     from tournament.page import html_page, markdown_page
 
     (out / "index.html").write_text(html_page(report, images))
