@@ -170,6 +170,16 @@ def file_digest(path: str | os.PathLike) -> str:
     return digest
 
 
+def is_bttt_png(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a PNG that bttt drew (its figures carry the text chunk ``Software: bttt``)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 16)
+    except OSError:
+        return False
+    return head.startswith(b"\x89PNG") and b"tEXtSoftware\x00bttt" in head
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

@@ -137,3 +137,30 @@ def plot_metric(
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def plot_cycles(rows: Sequence[dict], path: str | Path, panels: Sequence[tuple[str, Sequence[str]]], title: str = ""):
+    """One run's metrics per pruning cycle: one panel per ``(y label, [column, ...])``, a line per column present
+    in the rows (cycle 0 is the network before pruning)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4.2), layout="constrained", squeeze=False)
+    cycles = [int(r["cycle"]) for r in rows]
+    for ax, (label, columns) in zip(axes[0], panels, strict=True):
+        for col in columns:
+            ys = [r.get(col) for r in rows]
+            if all(isinstance(y, int | float) for y in ys):
+                ax.plot(cycles, ys, marker="o", ms=4, label=col)
+        ax.set_xlabel("pruning cycle (0 = before pruning)")
+        ax.set_ylabel(label)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle(title)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100, metadata={"Software": "bttt"})
+    plt.close(fig)

@@ -96,6 +96,16 @@ def test_prune_command_writes_a_playable_half_width_checkpoint(files, capsys):
     # rerunning the finished command resumes from its work folder instead of starting over
     assert main(args) == 0
     assert "resumed at cycle" in capsys.readouterr().out
+    plot = (files / "small.png").read_bytes()  # the per-cycle plot beside the report
+    assert plot.startswith(b"\x89PNG") and b"tEXtSoftware\x00bttt" in plot
+    assert main([*args, "--json", "--no-progress"]) == 0
+    import json
+
+    from test_json_output import validate
+
+    doc = json.loads(capsys.readouterr().out)  # the log lines went to stderr
+    validate(doc, "bttt-prune-summary")
+    assert doc["plot"] == str(files / "small.png") and doc["last"]["params"] == ck.extra["pruning"]["params"][1]
     # other options cannot resume that folder or replace its output: clear errors, no traceback, nothing written
     before = out.read_bytes()
     assert main([*args, "--prune-head-convs"]) == 2

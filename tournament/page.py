@@ -41,6 +41,8 @@ def blocks(report, images: dict[str, list[str]]) -> list[tuple[str, object]]:
         )
     if images.get("viewer"):
         out.append(("viewer", images["viewer"][0]))
+    if images.get("training"):
+        out.append(("training", images["training"][0]))
     out += [("h2", "Ratings"), ("table", t["standings"])] + [("img", p) for p in images.get("ratings", [])]
     out += [
         ("h2", "Crosstables (per colour)"),
@@ -76,6 +78,8 @@ def markdown_page(report, images: dict[str, list[str]]) -> str:
             md.append(f"![{content.rsplit('.', 1)[0]}]({content})")
         elif kind == "heatmap":
             md.append(f"![{content['file'].rsplit('.', 1)[0]}]({content['file']})")
+        elif kind == "training":
+            md.append(f"[Training run]({content}): its losses, policy entropy and evaluation scores.")
         elif kind == "viewer":
             md.append(
                 f"[Game viewer]({content}): every game, move by move, filtered by agent, cell, colour and result."
@@ -121,6 +125,11 @@ def html_page(report, images: dict[str, list[str]]) -> str:
             body.append(f"<p><img src='{html.escape(content)}' alt='{html.escape(content)}'></p>")
         elif kind == "heatmap":
             body.append(_html_heatmap(content))
+        elif kind == "training":
+            body.append(
+                f"<p><a href='{html.escape(content)}'>Training run</a>: its losses, policy entropy and evaluation "
+                "scores.</p>"
+            )
         elif kind == "viewer":
             body.append(
                 f"<p class='viewer'><a href='{html.escape(content)}'>Game viewer</a>: every game, move by move, "

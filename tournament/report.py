@@ -393,15 +393,19 @@ def _marker(out: Path) -> dict | None:
     return data if isinstance(data, dict) and data.get("format") == "bttt-report" else None
 
 
-def write_report(report: Report, out: str | Path, figures: bool = True) -> Path:
+def written_files(out: str | Path) -> list[str]:
+    """The files the report in ``out`` consists of (from its marker), or [] when there is none."""
+    return list((_marker(Path(out)) or {}).get("files", []))
+
+
+def write_report(
+    report: Report, out: str | Path, figures: bool = True, also: dict[str, list[str]] | None = None
+) -> Path:
     """Write CSVs, PNGs, ``index.md`` and ``index.html`` into ``out``; return the Markdown page's path.
 
     Files an earlier report left in ``out`` that this one does not write (e.g. figures, after ``--no-figures``)
     are removed -- only files listed in the folder's marker, which bttt wrote.
     """
-    import json
-
-    from bttt.paths import atomic_write
 
     out = check_report_dir(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -420,14 +424,28 @@ def write_report(report: Report, out: str | Path, figures: bool = True) -> Path:
 
     images["viewer"] = write_viewer(report, out, report.analysis)
     written += images["viewer"]
+    for kind, names in (also or {}).items():  # pages the caller wrote there (e.g. a training run's)
+        images[kind] = list(names)
+        written += list(names)
     from tournament.page import html_page, markdown_page
 
     (out / "index.html").write_text(html_page(report, images))
     path = out / "index.md"
     path.write_text(markdown_page(report, images))
     written += ["index.html", "index.md"]
+    register_report_files(out, written, old)
+    return path
+
+
+def register_report_files(out: Path, written: list[str], old: set[str] | None = None) -> None:
+    """Record ``written`` in the folder's marker and remove the files an earlier report listed there but this one
+    did not write (only files bttt listed, so only its own)."""
+    import json
+
+    from bttt.paths import atomic_write
+
+    old = set((_marker(out) or {}).get("files", [])) if old is None else old
     for stale in sorted(old - set(written)):
         if "/" not in stale and stale != REPORT_MARKER:
             (out / stale).unlink(missing_ok=True)
     atomic_write(out / REPORT_MARKER, json.dumps({"format": "bttt-report", "files": sorted(written)}, indent=1))
-    return path

@@ -118,6 +118,19 @@ def _is_prune_report(path: Path) -> bool:
         return False
 
 
+#: The per-cycle plot's panels: (y label, columns of the report).
+CYCLE_PANELS = (
+    ("held-out loss", ("val_policy_loss", "val_value_loss")),
+    ("held-out move agreement", ("val_top1", "val_teacher_top1")),
+    ("fraction of the original network", ("params_frac", "macs_frac")),
+)
+
+
+def cycles_plot_path(report: str | os.PathLike) -> Path:
+    """The per-cycle plot written beside the report CSV: ``<report>.png``."""
+    return Path(report).with_suffix(".png")
+
+
 @dataclass
 class CompressResult:
     """What a compression run produced: the pruned checkpoint, its per-cycle rows and the summary figures."""
@@ -127,6 +140,7 @@ class CompressResult:
     rows: list[dict]
     stop_reason: str
     widths: dict
+    plot: Path | None = None  # the per-cycle plot beside the report (cycles_plot_path)
 
 
 def compress(
@@ -155,7 +169,7 @@ def compress(
     from agents.alphazero.checkpoint import Checkpoint, is_checkpoint, load_checkpoint, save_checkpoint
     from agents.alphazero.dataset import load_datasets
     from bttt.layouts import BrickDistribution, parse_layout
-    from bttt.paths import check_output_file, claim_work_dir, file_digest
+    from bttt.paths import check_output_file, claim_work_dir, file_digest, is_bttt_png
     from pruning import IterativePruner, PruneConfig, PruningRunError, Schedule
     from pruning.report import write_csv
 
@@ -170,6 +184,8 @@ def compress(
     resumable = _same_run(work_dir, inputs) and not restart
     check_output_file(out, "--out", force=force or resumable, ours=is_checkpoint)
     check_output_file(report, "--report", force=force or resumable, ours=_is_prune_report)
+    plot = cycles_plot_path(report)
+    check_output_file(plot, "--report's plot", force=force or resumable, ours=is_bttt_png)
     claim_work_dir(work_dir, inputs, restart, "--work-dir", CompressError)
     torch.set_num_threads(config.threads)
     net = ckpt.build_net("cpu")
@@ -239,6 +255,11 @@ def compress(
     except PruningRunError as exc:
         raise CompressError(f"{exc} (work folder {work_dir})") from None
     write_csv(res.rows, report)
+    from pruning.report import plot_cycles
+
+    plot_cycles(
+        res.rows, plot, CYCLE_PANELS, title=f"Pruning {Path(checkpoint).name}: {config.criterion} + {config.schedule}"
+    )
     pruned_cfg = task_lib.pruned_config(cfg, res.model)
     rebuilt = task_lib.rebuild(pruned_cfg, res.model)
     first, last = res.rows[0], res.rows[-1]
@@ -271,4 +292,4 @@ def compress(
         "inner": [[cfg.inner_channels(i) for i in range(cfg.blocks)], list(pruned_cfg.block_channels or [])],
         "value_hidden": [cfg.value_hidden, pruned_cfg.value_hidden],
     }
-    return CompressResult(Path(out), Path(report), res.rows, res.stop_reason, widths)
+    return CompressResult(Path(out), Path(report), res.rows, res.stop_reason, widths, plot)

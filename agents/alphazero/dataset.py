@@ -228,6 +228,7 @@ def generate_dataset(
     chunk_games: int = 512,
     log=print,
     restart: bool = False,
+    progress: bool = False,
     **overrides,
 ) -> int:
     """Let a trained network play ``games`` self-play games and write their positions to ``path``.
@@ -237,6 +238,7 @@ def generate_dataset(
     :data:`JOB_GAMES`, each seeded from ``(seed, job)``, so the file is the same for any ``workers``. Every
     ``chunk_games`` games are saved under ``<path>.parts/``; an interrupted run resumes from the saved chunks, but
     only a run with the same checkpoint content, games, seed and settings (``restart`` starts over).
+    ``progress`` shows a bar of finished games (per job of 32) with the time left, from the first job on.
     Returns the number of positions.
     """
     import dataclasses
@@ -269,8 +271,19 @@ def generate_dataset(
     per_chunk = chunk_games // JOB_GAMES
     chunk_files = []
     pool = start_workers("local", workers)
+    from tqdm import tqdm
+
+    starts = range(0, n_jobs, per_chunk)
+    saved = sum(  # games in chunks an earlier run saved: the bar starts there, so its rate is this run's
+        min(games, (first + per_chunk) * JOB_GAMES) - first * JOB_GAMES
+        for c, first in enumerate(starts)
+        if (parts / f"chunk-{c:05d}.npz").exists()
+    )
+    bar = tqdm(total=games, initial=saved, unit="game", desc="self-play", disable=not progress, dynamic_ncols=True)
+    if progress:
+        log = bar.write
     try:
-        for c, first in enumerate(range(0, n_jobs, per_chunk)):
+        for c, first in enumerate(starts):
             part = parts / f"chunk-{c:05d}.npz"
             chunk_files.append(part)
             if part.exists():
@@ -287,7 +300,14 @@ def generate_dataset(
                 for j in range(first, min(first + per_chunk, n_jobs))
             ]
             t0 = time.perf_counter()
-            results = pool.map(jobs) if pool is not None else [play_games_worker(job) for job in jobs]
+            done = lambda job: bar.update(job[3])  # noqa: E731 - job[3]: its number of games
+            if pool is not None:
+                results = pool.map(jobs, done)
+            else:
+                results = []
+                for job in jobs:
+                    results.append(play_games_worker(job))
+                    done(job)
             r = SelfPlayResult.merge(results)
             seconds = time.perf_counter() - t0
             save_dataset(
@@ -299,6 +319,7 @@ def generate_dataset(
                 f"draws {r.draws}), {r.positions / seconds:.0f} positions/s"
             )
     finally:
+        bar.close()
         if pool is not None:
             pool.close()
     chunks = [load_dataset(f) for f in chunk_files]

@@ -11,8 +11,9 @@ cells, (5) write the checkpoint atomically. Everything needed to continue exactl
 
 Files in the output folder: ``checkpoint.pt`` (full, resumable), ``final.pt``
 (weights, config and progress only: the file to ship or play with),
-``metrics.csv`` (one row per iteration), ``eval.csv`` (one row per opponent, cell
-group and colour per evaluation), TensorBoard events if tensorboard is installed.
+``metrics.csv`` (one row per iteration: losses, the policy's entropy, speed), ``eval.csv`` (one row per
+opponent, cell group and colour per evaluation), ``curves.png`` (both drawn, :mod:`agents.alphazero.curves`),
+TensorBoard events if tensorboard is installed.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from agents.alphazero.checkpoint import (
 from agents.alphazero.config import TrainConfig
 from agents.alphazero.evaluation import run_evaluation
 from agents.alphazero.evaluator import Evaluator, resolve_device
-from agents.alphazero.losses import policy_value_loss
+from agents.alphazero.losses import masked_log_policy, policy_value_loss
 from agents.alphazero.network import PolicyValueNet, preset
 from agents.alphazero.replay import ReplayBuffer
 from agents.alphazero.selfplay import SelfPlayResult, play_games
@@ -46,7 +47,7 @@ from agents.alphazero.workers import start_workers
 from bttt.errors import BtttError
 from bttt.seeding import derive_seed
 
-CHECKPOINT, FINAL, METRICS, EVAL = "checkpoint.pt", "final.pt", "metrics.csv", "eval.csv"
+CHECKPOINT, FINAL, METRICS, EVAL, CURVES = "checkpoint.pt", "final.pt", "metrics.csv", "eval.csv", "curves.png"
 
 
 def iteration_seed(seed: int, iteration: int, purpose: int) -> int:
@@ -83,14 +84,39 @@ def _make_optimizer(cfg: TrainConfig, net: PolicyValueNet) -> torch.optim.Optimi
 
 
 def _append_csv(path: Path, rows: list[dict]) -> None:
+    """Append rows; a file of an earlier bttt without some of the new columns is rewritten with all of them (its old
+    rows get empty cells there), so every row stays under its header."""
     if not rows:
         return
+    fields = list(rows[0])
+    if path.exists():
+        with open(path, newline="") as fh:
+            old = list(csv.DictReader(fh))
+            header = list(old[0]) if old else fields
+        if set(fields) - set(header):
+            union = header + [f for f in fields if f not in header]
+            from bttt.paths import atomic_write
+
+            text = _csv_text(union, old + rows)
+            atomic_write(path, text)
+            return
+        fields = header
     new = not path.exists()
     with open(path, "a", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer = csv.DictWriter(fh, fieldnames=fields, restval="")
         if new:
             writer.writeheader()
         writer.writerows(rows)
+
+
+def _csv_text(fields: list[str], rows: list[dict]) -> str:
+    import io
+
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=fields, restval="", lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
 
 
 def _tensorboard(out: Path):
@@ -124,7 +150,7 @@ RESUMABLE_CHANGES = frozenset(
     }
 )
 #: Files of a run folder, all written by :func:`train` (``--restart`` removes these and nothing else).
-RUN_FILES = (CHECKPOINT, FINAL, METRICS, EVAL, "curves.png")
+RUN_FILES = (CHECKPOINT, FINAL, METRICS, EVAL, CURVES)
 
 
 def resume_clashes(saved: dict, given: dict) -> list[str]:
@@ -307,7 +333,10 @@ def train(
                     optimizer.zero_grad(set_to_none=True)
                     loss.backward()
                     optimizer.step()
-                    losses.append((loss.item(), policy_loss.item(), value_loss.item()))
+                    with torch.no_grad():  # the policy's entropy over the legal moves (nats): how sure it is
+                        logp = masked_log_policy(logits, m)
+                        entropy = -(logp.exp() * logp.clamp_min(-1e4)).sum(dim=1).mean()
+                    losses.append((loss.item(), policy_loss.item(), value_loss.item(), entropy.item()))
                     progress["steps"] += 1
             net.eval()
             t_train = time.perf_counter() - t_iter - t_selfplay
@@ -315,7 +344,7 @@ def train(
             progress["iteration"] = it + 1
             progress["games"] += result.games
             progress["positions"] += result.positions
-            mean = np.mean(losses, axis=0) if losses else (float("nan"),) * 3
+            mean = np.mean(losses, axis=0) if losses else (float("nan"),) * 4
             row = {
                 "iteration": it + 1,
                 "games": progress["games"],
@@ -328,6 +357,7 @@ def train(
                 "loss": round(float(mean[0]), 5),
                 "policy_loss": round(float(mean[1]), 5),
                 "value_loss": round(float(mean[2]), 5),
+                "policy_entropy": round(float(mean[3]), 5),
                 "p1_win_rate": round(result.p1_wins / max(result.games, 1), 4),
                 "draw_rate": round(result.draws / max(result.games, 1), 4),
                 "mean_plies": round(result.plies / max(result.games, 1), 2),
@@ -402,7 +432,17 @@ def train(
         extra={"provenance": provenance},
     )
     save_checkpoint(out / FINAL, final)
+    write_curves(out)
     return dict(progress)
+
+
+def write_curves(out: Path) -> Path | None:
+    """Draw ``curves.png`` from the run's ``metrics.csv`` and ``eval.csv`` (None before the first iteration)."""
+    from agents.alphazero.curves import plot_curves
+
+    if not (out / METRICS).exists():
+        return None
+    return plot_curves(out / METRICS, out / EVAL, out / CURVES)
 
 
 def _warm_start(net: PolicyValueNet, path: str) -> None:

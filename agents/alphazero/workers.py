@@ -8,6 +8,8 @@ merges identical games whichever backend played them. Ray is used the same way a
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from agents.alphazero.selfplay import SelfPlayResult, play_games_worker
 from bttt.errors import BtttError
 from bttt.parallel import connect_ray, stop_pool
@@ -48,15 +50,21 @@ class ProcessWorkers:
 
         return ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"), initializer=_init_worker)
 
-    def map(self, jobs: list[tuple]) -> list[SelfPlayResult]:
+    def map(self, jobs: list[tuple], done: Callable[[tuple], None] | None = None) -> list[SelfPlayResult]:
+        """Every job's result, in job order; ``done(job)`` is called as each one finishes (for progress bars)."""
+        from concurrent.futures import as_completed
         from concurrent.futures.process import BrokenProcessPool
 
         results: dict[int, SelfPlayResult] = {}
         for attempt in range(RETRIES + 1):
             futures = {i: self.pool.submit(play_games_worker, job) for i, job in enumerate(jobs) if i not in results}
+            index = {f: i for i, f in futures.items()}
             try:
-                for i, future in futures.items():
+                for future in as_completed(futures.values()):
+                    i = index[future]
                     results[i] = future.result()
+                    if done is not None:
+                        done(jobs[i])
                 return [results[i] for i in range(len(jobs))]
             except BrokenProcessPool:
                 stop_pool(self.pool)
@@ -80,8 +88,14 @@ class RayWorkers:
         self.ray = ray
         self.remote = ray.remote(num_cpus=1)(play_games_worker)
 
-    def map(self, jobs: list[tuple]) -> list[SelfPlayResult]:
-        return self.ray.get([self.remote.remote(job) for job in jobs])
+    def map(self, jobs: list[tuple], done: Callable[[tuple], None] | None = None) -> list[SelfPlayResult]:
+        refs = [self.remote.remote(job) for job in jobs]
+        out = []
+        for job, ref in zip(jobs, refs, strict=True):
+            out.append(self.ray.get(ref))
+            if done is not None:
+                done(job)
+        return out
 
     def close(self) -> None:
         if self.started_here:

@@ -19,6 +19,7 @@ EXAMPLES = (
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("names", nargs="*", help="show only these agents")
+    p.add_argument("--json", action="store_true", help="print the agents and their parameters as one JSON document")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -27,9 +28,33 @@ def run(args: argparse.Namespace) -> int:
     entries = [get_entry(n) for n in args.names] if args.names else available_agents()
     if not entries:
         raise AgentSpecError("no agents are available")
+    if args.json:
+        from bttt.jsonout import emit
+
+        emit({"format": "bttt-agents", "version": 1, "agents": [_entry(e) for e in entries], "examples": EXAMPLES})
+        return 0
     for entry in entries:
         print("\n".join(entry.describe()))
         print()
     if not args.names:
         print("Spec examples: " + "  ".join(EXAMPLES))
     return 0
+
+
+def _entry(entry) -> dict:
+    return {
+        "name": entry.name,
+        "help": entry.help,
+        "source": entry.source,
+        "params": [
+            {
+                "name": p.name,
+                "type": p.type.__name__,
+                "default": p.default,
+                "choices": None if p.choices is None else list(p.choices),
+                "help": p.help,
+            }
+            for p in entry.params
+        ],
+        "presets": entry.presets,
+    }

@@ -30,6 +30,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--restart", action="store_true", help="discard the work folder of an earlier run with other inputs")
     p.add_argument("--force", action="store_true", help="replace an existing --out/--report written by bttt")
     p.add_argument("--no-latency", dest="latency", action="store_false", default=None, help="skip the CPU latency")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (the per-cycle lines only)")
+    p.add_argument("--json", action="store_true", help="print the final summary as one JSON document on stdout")
     add_config_options(p.add_argument_group("pruning configuration"), CompressConfig, exclude=("latency",))
 
 
@@ -45,9 +47,41 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path(src.stem + "-pruned.pt")
     work = Path(args.work_dir) if args.work_dir else out.with_name(out.name + ".run")
     report = Path(args.report) if args.report else out.with_suffix(".csv")
-    res = compress(src, args.dataset, out, config, work, report, restart=args.restart, force=args.force)
+    from tqdm import tqdm
+
+    from bttt.jsonout import note
+
+    bar = tqdm(total=config.cycles + 1, unit="cycle", desc="prune", disable=args.no_progress, dynamic_ncols=True)
+
+    def log(text: str) -> None:  # every measured cycle logs one line that starts with its tags
+        (bar.write if not args.no_progress else note if args.json else print)(text)
+        if text.startswith("method="):
+            bar.update(1)
+
+    try:
+        res = compress(src, args.dataset, out, config, work, report, log, restart=args.restart, force=args.force)
+    finally:
+        bar.close()
     first, last = res.rows[0], res.rows[-1]
     w = res.widths
+    if args.json:
+        from bttt.jsonout import emit
+
+        emit(
+            {
+                "format": "bttt-prune-summary",
+                "version": 1,
+                "stop_reason": res.stop_reason,
+                "widths": w,
+                "cycles": len(res.rows) - 1,
+                "first": first,
+                "last": last,
+                "out": str(res.out),
+                "report": str(res.report),
+                "plot": None if res.plot is None else str(res.plot),
+            }
+        )
+        return 0
     print(f"stopped: {res.stop_reason}")
     print(
         f"trunk {w['channels'][0]} -> {w['channels'][1]} channels, inner {w['inner'][0]} -> {w['inner'][1]}, "
@@ -68,5 +102,5 @@ def run(args: argparse.Namespace) -> int:
         f"move agreement {first['val_top1']:.3f} -> {last['val_top1']:.3f}, same best move as the "
         f"unpruned network {last['val_teacher_top1']:.3f}"
     )
-    print(f"wrote {res.out} (play it with alphazero:checkpoint={res.out}), report {res.report}")
+    print(f"wrote {res.out} (play it with alphazero:checkpoint={res.out}), report {res.report}, plot {res.plot}")
     return 0

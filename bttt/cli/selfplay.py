@@ -26,6 +26,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--restart", action="store_true", help="discard the saved chunks of an earlier run with other inputs"
     )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (one line per saved chunk instead)")
     add_config_options(p, SelfPlayOptions)
 
 
@@ -37,6 +38,8 @@ def run(args: argparse.Namespace) -> int:
     out = check_dataset_output(args.out, args.force, flag="--out")
     checkpoint = resolve_checkpoint(args.checkpoint)
     t0 = time.perf_counter()
-    n = generate_dataset(checkpoint, out, restart=args.restart, **dataclasses.asdict(options))
+    n = generate_dataset(
+        checkpoint, out, restart=args.restart, progress=not args.no_progress, **dataclasses.asdict(options)
+    )
     print(f"wrote {n} positions from {options.games} games to {out} in {time.perf_counter() - t0:.0f} s")
     return 0

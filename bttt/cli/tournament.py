@@ -113,6 +113,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-report", action="store_true", help="do not print the summary or write the report")
     p.add_argument("--no-figures", action="store_true", help="write the report without PNG figures")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.add_argument(
+        "--json", action="store_true", help="print what the run did and the report's figures as one JSON document"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -166,11 +169,39 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     if args.no_report:
+        if args.json:
+            _emit(summary, None)
         return 0
     from tournament.report import build_report, write_report
 
     report = build_report(args.db)
-    print(report.summary())
+    if not args.json:
+        print(report.summary())
     page = write_report(report, args.out, figures=not args.no_figures)
+    if args.json:
+        from tournament.report import written_files
+        from tournament.report_json import report_document
+
+        _emit(summary, report_document(report, args.out, written_files(args.out)))
+        return 0
     print(f"\nReport written to {page} and index.html (CSV files and figures beside them).")
     return 0
+
+
+def _emit(summary, report: dict | None) -> None:
+    from bttt.jsonout import emit
+
+    emit(
+        {
+            "format": "bttt-tournament-run",
+            "version": 1,
+            "db": str(summary.db),
+            "to_play": summary.to_play,
+            "already_done": summary.already_done,
+            "played": summary.played,
+            "faults": summary.faults,
+            "wall_time_s": summary.wall_time,
+            "agents": summary.agents,
+            "report": report,
+        }
+    )
