@@ -76,7 +76,10 @@ def plot_curves(metrics: Path, evaluation: Path, path: Path) -> Path:
     ax.set_xlabel("iteration")
     ax.set_ylabel("loss")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=9)
+    if ax.get_lines():
+        ax.legend(fontsize=9)
+    else:
+        ax.text(0.5, 0.5, "no training step yet", ha="center", va="center", transform=ax.transAxes)
     ax = axes[1]
     pts = [(i, _number(r.get("policy_entropy"))) for i, r in zip(its, m, strict=True)]
     pts = [p for p in pts if not math.isnan(p[1])]
