@@ -76,6 +76,7 @@ def test_tournament_and_report_json(tmp_path, capsys):
     assert doc["report"] is None
 
 
+@pytest.mark.slow
 def test_train_json_and_curves(tmp_path, capsys):
     from test_az_train import TINY_RUN
 
