@@ -399,6 +399,8 @@ def train(
                 out / EVAL,
                 [{"iteration": r.pop("iteration"), "games_total": r.pop("games_total"), **r} for r in eval_rows],
             )
+            if eval_rows:  # the curves stay current during a long run (and after an interruption)
+                write_curves(out)
             if writer is not None:
                 for k in ("loss", "policy_loss", "value_loss", "p1_win_rate", "positions_per_s"):
                     writer.add_scalar(f"train/{k}", row[k], it + 1)
