@@ -214,3 +214,67 @@ def random_playouts(p1, p2, to_move, t, rng, n_games):
         counts[status] += 1
         counts[4] += moves
     return counts
+
+
+# ------------------------------------------------------------------------------------------------ threats
+@njit(cache=True)
+def line_threats(me, opp, t):
+    """One pass over the live windows: what each side threatens, for threat-based search (the exact solver).
+
+    A window is *open* for a side when the other side has no stone in it. Returns
+    ``(me_wins, opp_wins, me_makers, opp_makers, me_most, opp_most)``:
+
+    * ``*_wins``: empty cells where one more stone of that side completes an open window (as
+      :func:`winning_cells`);
+    * ``*_makers``: empty cells of open windows that lack exactly two stones of that side (playing one creates a
+      threat on the other);
+    * ``*_most``: the most stones of that side in one open window, or -1 when it has no open window left (it
+      can no longer win).
+
+    Windows through bricks are not in ``t`` (tables built for the layout).
+    """
+    me_wins = _ZERO
+    opp_wins = _ZERO
+    me_makers = _ZERO
+    opp_makers = _ZERO
+    me_most = -1
+    opp_most = -1
+    k = t.k
+    masks = t.win_masks
+    for i in range(masks.shape[0]):
+        m = masks[i]
+        a = popcount(m & me)
+        b = popcount(m & opp)
+        if b == 0:
+            if a > me_most:
+                me_most = a
+            if a == k - 1:
+                me_wins |= m & ~me
+            elif a == k - 2:
+                me_makers |= m & ~me
+        if a == 0:
+            if b > opp_most:
+                opp_most = b
+            if b == k - 1:
+                opp_wins |= m & ~opp
+            elif b == k - 2:
+                opp_makers |= m & ~opp
+    return me_wins, opp_wins, me_makers, opp_makers, me_most, opp_most
+
+
+@njit(cache=True)
+def winning_cells_after(me, opp, cell, t):
+    """The new winning cells ``me`` gains by playing the empty ``cell`` (only windows through it are read).
+
+    With :func:`winning_cells` of ``me`` empty, two or more bits mean the move is a double threat.
+    """
+    b = _ONE << np.uint64(cell)
+    stones = me | b
+    out = _ZERO
+    for j in range(t.cell_ptr[cell], t.cell_ptr[cell + 1]):
+        m = t.win_masks[t.cell_wins[j]]
+        if m & opp == _ZERO:
+            e = m & ~stones
+            if e != _ZERO and e & (e - _ONE) == _ZERO:
+                out |= e
+    return out
