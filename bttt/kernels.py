@@ -222,14 +222,16 @@ def line_threats(me, opp, t):
     """One pass over the live windows: what each side threatens, for threat-based search (the exact solver).
 
     A window is *open* for a side when the other side has no stone in it. Returns
-    ``(me_wins, opp_wins, me_makers, opp_makers, me_most, opp_most)``:
+    ``(me_wins, opp_wins, me_makers, opp_makers, me_most, opp_most, live)``:
 
     * ``*_wins``: empty cells where one more stone of that side completes an open window (as
       :func:`winning_cells`);
     * ``*_makers``: empty cells of open windows that lack exactly two stones of that side (playing one creates a
       threat on the other);
     * ``*_most``: the most stones of that side in one open window, or -1 when it has no open window left (it
-      can no longer win).
+      can no longer win);
+    * ``live``: the cells of every window still open for either side. An empty cell outside ``live`` is *dead*:
+      no stone there can ever matter, so all dead cells are equivalent moves.
 
     Windows through bricks are not in ``t`` (tables built for the layout).
     """
@@ -239,12 +241,15 @@ def line_threats(me, opp, t):
     opp_makers = _ZERO
     me_most = -1
     opp_most = -1
+    live = _ZERO
     k = t.k
     masks = t.win_masks
     for i in range(masks.shape[0]):
         m = masks[i]
         a = popcount(m & me)
         b = popcount(m & opp)
+        if a == 0 or b == 0:
+            live |= m
         if b == 0:
             if a > me_most:
                 me_most = a
@@ -259,7 +264,7 @@ def line_threats(me, opp, t):
                 opp_wins |= m & ~opp
             elif b == k - 2:
                 opp_makers |= m & ~opp
-    return me_wins, opp_wins, me_makers, opp_makers, me_most, opp_most
+    return me_wins, opp_wins, me_makers, opp_makers, me_most, opp_most, live
 
 
 @njit(cache=True)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -31,6 +32,9 @@ from bttt.solver import search
 from bttt.solver.strategy import NAMES, next_threshold
 from bttt.solver.symmetry_tables import symmetry_tables
 from bttt.solver.table import new_table
+
+if TYPE_CHECKING:
+    from bttt.solver.store import SolutionStore
 from bttt.solver.values import SCORE_MAX, Bounds, loss_score, win_score
 
 STRATEGIES = (*NAMES, "full")
@@ -81,7 +85,9 @@ class Solver:
         rules: the variant (any board, win length and bricks).
         tt_bits: the transposition table holds ``2**tt_bits`` entries of 20 bytes.
         features: :data:`bttt.solver.search.ALL_FEATURES` or a subset (the benchmark's baselines).
-        on_slice: called after every slice (e.g. to save proven positions to a store now and then).
+        on_slice: called after every slice (e.g. to show progress).
+        store: a :class:`~bttt.solver.store.SolutionStore` for ``rules``: its positions are loaded now, and what
+            the solver proves is written to it every ``flush_seconds`` and by :meth:`flush`.
     """
 
     def __init__(
@@ -90,6 +96,8 @@ class Solver:
         tt_bits: int = DEFAULT_TT_BITS,
         features: int = search.ALL_FEATURES,
         on_slice: Callable[[Solver], None] | None = None,
+        store: SolutionStore | None = None,
+        flush_seconds: float = 30.0,
     ) -> None:
         self.rules = rules
         self.t = rules.tables
@@ -103,6 +111,21 @@ class Solver:
         self.on_slice = on_slice
         self._rate = 2e6  # nodes per second, updated from every slice
         self.n_cells = rules.n_cells - len(rules.bricks)
+        self.store = store
+        self.flush_seconds = flush_seconds
+        self.loaded = 0
+        self._last_flush = time.perf_counter()
+        if store is not None:
+            if store.rules != rules:
+                raise ValueError(f"the store is for {store.rules!r}, the solver for {rules!r}")
+            if not features & search.SYMMETRY:
+                raise ValueError("a store holds canonical positions: the solver needs the SYMMETRY feature")
+            self.loaded = store.load_into(self.tt, self.sym)
+
+    def flush(self) -> int:
+        """Write what the table proved to the store (if any); the number of positions written."""
+        self._last_flush = time.perf_counter()
+        return 0 if self.store is None else self.store.save_from(self.tt)
 
     # ------------------------------------------------------------------------------------------- low level
     @property
@@ -133,6 +156,8 @@ class Solver:
             took = time.perf_counter() - t0
             if spent >= 1000 and took > 0:
                 self._rate = spent / took
+            if self.store is not None and time.perf_counter() - self._last_flush >= self.flush_seconds:
+                self.flush()
             if self.on_slice is not None:
                 self.on_slice(self)
             if done:

@@ -11,7 +11,8 @@ negamax is plain negation; the transposition table stores them relative to each 
 solver's knowledge on one by one (the plain alpha-beta baseline of ``scripts/bench_solver.py`` has none):
 
 * ``THREATS``: a win in one is scored at once; two open threats of the opponent lose in two; a single one forces
-  the block (every other move loses in two); a move that makes two threats wins in three. All exact: no
+  the block (every other move loses in two); a move that makes two threats wins in three; of the *dead* cells
+  (in no window still open for either side: no stone there can ever matter) only one is tried. All exact: no
   heuristic ever decides a value.
 * ``BOUNDS``: static bounds from the open windows. A side that needs ``m`` more stones in its best open window
   wins no sooner than its ``m``-th move from here, and a side with no open window (or too few moves left) cannot
@@ -138,7 +139,7 @@ def peek(me, opp, t, sym, tt, flags):
     free = t.full & ~(me | opp)
     if free == _ZERO:
         return 0, 0, -1
-    mw, ow, _, _, mmost, omost = line_threats(me, opp, t)
+    mw, ow, _, _, mmost, omost, _ = line_threats(me, opp, t)
     if mw != _ZERO:
         return _B - 1, _B - 1, lowest_bit_index(mw)
     if ow & (ow - _ONE) != _ZERO:
@@ -200,8 +201,9 @@ def run(st, tt, t, sym, flags, node_limit):
             ow = _ZERO
             mm = _ZERO
             om = _ZERO
+            live = full
             if use_threats or use_bounds:
-                mw, ow, mm, om, mmost, omost = line_threats(me, opp, t)
+                mw, ow, mm, om, mmost, omost, live = line_threats(me, opp, t)
                 if use_threats:
                     if mw != _ZERO:
                         ret = _B - (p + 1)
@@ -263,6 +265,10 @@ def run(st, tt, t, sym, flags, node_limit):
                 parity = popcount(me | opp) & 1
                 n = 0
                 x = free
+                if use_threats:
+                    dead = free & ~live  # dead cells are all equivalent moves: keep one, tried last
+                    if dead != _ZERO:
+                        x = (free & live) | (dead & (~dead + _ONE))
                 while x != _ZERO:
                     c = lowest_bit_index(x)
                     x &= x - _ONE
@@ -270,6 +276,8 @@ def run(st, tt, t, sym, flags, node_limit):
                     s = 0
                     if c == tt_move:
                         s = 1 << 50
+                    elif use_order and live & (_ONE << np.uint64(c)) == _ZERO:
+                        s = -1
                     elif use_order:
                         bit = _ONE << np.uint64(c)
                         s = min(history[parity, c], 1 << 40)
