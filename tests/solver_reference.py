@@ -2,7 +2,7 @@
 
 It finds its own winning lines from the board size, the win length and the bricks, walks every position
 reachable from the empty board (depth first, with an explicit stack, memoised in a dense array indexed by the
-base-3 code of the board) and gives each its exact value for the side to move as ``(result, plies)``: result +1
+base-3 code of the empty cells) and gives each its exact value for the side to move as ``(result, plies)``: result +1
 (win), 0 (draw) or -1 (loss), and for a decided game the plies to its end when the winner wins as fast as it can
 and the loser holds out as long as it can.
 """
@@ -48,91 +48,76 @@ def _wins(stones, lines):
 
 
 @njit
-def _code(p1, p2, n):
-    c = 0
-    w = 1
-    for i in range(n):
-        b = np.uint64(1) << np.uint64(i)
-        if p1 & b:
-            c += w
-        elif p2 & b:
-            c += 2 * w
-        w *= 3
-    return c
+def exhaustive(root_p1, root_p2, root_mover_is_p1, cells, playable, lines):
+    """Every unfinished position reachable from the root ``(root_p1, root_p2)`` and its exact value.
 
-
-@njit
-def exhaustive(n_cells, playable, lines):
-    """Every reachable unfinished position and its exact value.
-
-    Returns ``(p1, p2, result, plies)`` arrays, one entry per position, in the order first reached.
+    ``cells`` are the root's empty playable cells; positions are memoised by the base-3 code of those cells.
+    Returns ``(p1, p2, result, plies)`` arrays, one entry per position (the root first), in the order reached.
     """
-    size = 3**n_cells
+    n = cells.shape[0]
+    size = 3**n
     res = np.full(size, -2, dtype=np.int8)  # -2: not solved yet
     length = np.zeros(size, dtype=np.int8)
     seen = np.zeros(size, dtype=np.bool_)
-    cap = 1 << 16
-    out_p1 = np.zeros(cap, dtype=np.uint64)
-    out_p2 = np.zeros(cap, dtype=np.uint64)
-    n_out = 0
-    sp1 = np.zeros(n_cells + 2, dtype=np.uint64)
-    sp2 = np.zeros(n_cells + 2, dtype=np.uint64)
-    snext = np.zeros(n_cells + 2, dtype=np.int64)
-    sbest_r = np.zeros(n_cells + 2, dtype=np.int64)
-    sbest_l = np.zeros(n_cells + 2, dtype=np.int64)
-    scode = np.zeros(n_cells + 2, dtype=np.int64)
-    pow3 = np.empty(n_cells, dtype=np.int64)
+    out_p1 = np.zeros(1 << 12, dtype=np.uint64)
+    out_p2 = np.zeros(1 << 12, dtype=np.uint64)
+    out_code = np.zeros(1 << 12, dtype=np.int64)
+    sp1 = np.zeros(n + 2, dtype=np.uint64)
+    sp2 = np.zeros(n + 2, dtype=np.uint64)
+    snext = np.zeros(n + 2, dtype=np.int64)
+    sbest_r = np.zeros(n + 2, dtype=np.int64)
+    sbest_l = np.zeros(n + 2, dtype=np.int64)
+    scode = np.zeros(n + 2, dtype=np.int64)
+    pow3 = np.empty(n, dtype=np.int64)
     w = 1
-    for i in range(n_cells):
+    for i in range(n):
         pow3[i] = w
         w *= 3
     depth = 0
-    sp1[0] = 0
-    sp2[0] = 0
-    snext[0] = 0
+    sp1[0] = root_p1
+    sp2[0] = root_p2
     sbest_r[0] = -3
     seen[0] = True
-    out_p1[0] = 0
-    out_p2[0] = 0
+    out_p1[0] = root_p1
+    out_p2[0] = root_p2
     n_out = 1
     while depth >= 0:
         p1 = sp1[depth]
         p2 = sp2[depth]
-        mover_is_p1 = depth % 2 == 0
-        c = snext[depth]
-        while c < n_cells and not (playable >> np.uint64(c) & np.uint64(1) and not (p1 | p2) >> np.uint64(c) & 1):
-            c += 1
-        if c >= n_cells:  # every move seen: the value is final
+        mover_is_p1 = (depth % 2 == 0) == root_mover_is_p1
+        i = snext[depth]
+        while i < n and (p1 | p2) >> np.uint64(cells[i]) & np.uint64(1):
+            i += 1
+        if i >= n:  # every move seen: the value is final
             code = scode[depth]
             res[code] = sbest_r[depth]
             length[code] = sbest_l[depth]
             r, ln = sbest_r[depth], sbest_l[depth]
             depth -= 1
-            if depth >= 0:
-                pr, pl = -r, ln + 1
-                if _better(pr, pl, sbest_r[depth], sbest_l[depth]):
-                    sbest_r[depth] = pr
-                    sbest_l[depth] = pl
+            if depth >= 0 and _better(-r, ln + 1, sbest_r[depth], sbest_l[depth]):
+                sbest_r[depth] = -r
+                sbest_l[depth] = ln + 1
             continue
-        snext[depth] = c + 1
-        b = np.uint64(1) << np.uint64(c)
+        snext[depth] = i + 1
+        b = np.uint64(1) << np.uint64(cells[i])
         q1 = p1 | b if mover_is_p1 else p1
         q2 = p2 if mover_is_p1 else p2 | b
-        mover = q1 if mover_is_p1 else q2
-        if _wins(mover, lines):
+        if _wins(q1 if mover_is_p1 else q2, lines):
             r, ln = 1, 1
         elif (q1 | q2) & playable == playable:
             r, ln = 0, 0
         else:
-            code = scode[depth] + pow3[c] * (1 if mover_is_p1 else 2)
+            code = scode[depth] + pow3[i] * (1 if mover_is_p1 else 2)
             if res[code] == -2:
                 if not seen[code]:
                     seen[code] = True
                     if n_out == out_p1.shape[0]:
                         out_p1 = np.concatenate((out_p1, np.zeros(n_out, dtype=np.uint64)))
                         out_p2 = np.concatenate((out_p2, np.zeros(n_out, dtype=np.uint64)))
+                        out_code = np.concatenate((out_code, np.zeros(n_out, dtype=np.int64)))
                     out_p1[n_out] = q1
                     out_p2[n_out] = q2
+                    out_code[n_out] = code
                     n_out += 1
                 depth += 1
                 sp1[depth] = q1
@@ -143,30 +128,40 @@ def exhaustive(n_cells, playable, lines):
                 sbest_l[depth] = 0
                 continue
             r, ln = -res[code], length[code] + 1
-            if _better(r, ln, sbest_r[depth], sbest_l[depth]):
-                sbest_r[depth] = r
-                sbest_l[depth] = ln
-            continue
         if _better(r, ln, sbest_r[depth], sbest_l[depth]):
             sbest_r[depth] = r
             sbest_l[depth] = ln
-    p1 = out_p1[:n_out]
-    p2 = out_p2[:n_out]
     out_r = np.empty(n_out, dtype=np.int8)
     out_l = np.empty(n_out, dtype=np.int8)
-    for i in range(n_out):
-        code = _code(p1[i], p2[i], n_cells)
-        out_r[i] = res[code]
-        out_l[i] = length[code]
-    return p1, p2, out_r, out_l
+    for j in range(n_out):
+        out_r[j] = res[out_code[j]]
+        out_l[j] = length[out_code[j]]
+    return out_p1[:n_out], out_p2[:n_out], out_r, out_l
+
+
+def _cells_of(mask: int, n: int) -> np.ndarray:
+    return np.array([c for c in range(n) if mask >> c & 1], dtype=np.int64)
+
+
+def reference_subtree(rows: int, cols: int, k: int, bricks: tuple[int, ...], p1: int, p2: int):
+    """Every unfinished position reachable from ``(p1, p2)`` with its ``(result, plies)``, as arrays."""
+    n = rows * cols
+    playable = ((1 << n) - 1) & ~sum(1 << b for b in bricks)
+    first = p1.bit_count() == p2.bit_count()
+    out = exhaustive(
+        np.uint64(p1),
+        np.uint64(p2),
+        first,
+        _cells_of(playable & ~(p1 | p2), n),
+        np.uint64(playable),
+        reference_lines(rows, cols, k, bricks),
+    )
+    return out[0], out[1], out[2].astype(np.int64), out[3].astype(np.int64)
 
 
 def reference_values(rows: int, cols: int, k: int, bricks: tuple[int, ...]):
-    """``{(p1, p2): (result, plies)}`` for every reachable unfinished position (plies 0 for a draw)."""
-    n = rows * cols
-    playable = ((1 << n) - 1) & ~sum(1 << b for b in bricks)
-    p1, p2, r, ln = exhaustive(n, np.uint64(playable), reference_lines(rows, cols, k, bricks))
-    return p1, p2, r.astype(np.int64), ln.astype(np.int64)
+    """Every position reachable from the empty board with its ``(result, plies)`` (plies 0 for a draw)."""
+    return reference_subtree(rows, cols, k, bricks, 0, 0)
 
 
 @njit

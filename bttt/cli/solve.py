@@ -10,7 +10,10 @@ import sys
 
 from bttt.layouts import GRAMMAR_HELP
 
-INTERRUPTED = "what was proven is kept in the --store file if one was given: rerun the same command to continue"
+INTERRUPTED = (
+    "what was proven is kept in the --store file or folder if one was given (and the --out table up to the last "
+    "finished orbit): rerun the same command to continue"
+)
 
 EPILOG = """examples:
   bttt solve '4x4k4 b:none m:A1,B2'                  # value, every move's value, principal line
@@ -64,16 +67,114 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help=f"the order of null-window probes (default {DEFAULT_STRATEGY}; see docs/solver.md)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON document instead of text")
+    p.add_argument(
+        "--save-every",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="write proven positions to --store this often, and at the end (default 30)",
+    )
+    p.add_argument(
+        "--certificate",
+        metavar="FILE",
+        help="also write a certificate of the position's value (a win for the side to move, or a draw) to FILE",
+    )
+    p.add_argument("--verify", metavar="FILE", help="check a certificate with the independent checker; nothing else")
+    p.add_argument(
+        "--openings",
+        action="store_true",
+        help="solve the empty board of every brick orbit (--rows/--cols/--win), --time-limit per orbit, and write "
+        "the table to --out",
+    )
+    p.add_argument("--orbits", help="with --openings: only the orbits of these cells (e.g. D4,A1)")
+    p.add_argument("--out", metavar="FILE", help="with --openings: the table's JSON file (written after each orbit)")
 
 
 def run(args: argparse.Namespace) -> int:
     from bttt.errors import BtttError
 
+    if args.verify is not None:
+        if args.position is not None or args.bricks is not None or args.openings:
+            raise BtttError("--verify checks a certificate file: give no position, --brick or --openings with it")
+        return _verify(args)
     budget_problem = _check_budget(args)
     if budget_problem:
         raise BtttError(budget_problem)
+    if args.openings:
+        return _openings(args)
+    if args.out is not None or args.orbits is not None:
+        raise BtttError("--out and --orbits go with --openings")
     state = _position(args)
+    if args.certificate is not None:
+        _check_output(args.certificate, "certificate")
     return _solve_position(args, state)
+
+
+def _check_output(path: str, what: str) -> None:
+    """Refuse an output path in a missing folder, or a file that bttt did not write."""
+    from pathlib import Path
+
+    from bttt.errors import BtttError
+
+    p = Path(path)
+    if not p.parent.is_dir():
+        raise BtttError(f"cannot write the {what} {p}: the folder {p.parent} does not exist")
+    if p.exists():
+        head = p.read_bytes()[:200] if p.is_file() else b""
+        if b'"format": "bttt-' not in head:
+            raise BtttError(f"{p} exists and was not written by bttt: choose another file for the {what}")
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from bttt.solver.checker import read_certificate, verify
+
+    result = verify(read_certificate(args.verify))
+    if args.json:
+        json.dump(result.__dict__, sys.stdout, indent=2)
+        print()
+    else:
+        print(result.describe())
+    return 0
+
+
+def _openings(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bttt.cells import parse_cells
+    from bttt.errors import BtttError
+    from bttt.rules import Rules
+    from bttt.solver.openings import solve_openings, write_table
+
+    if args.position is not None or args.bricks is not None or args.certificate is not None:
+        raise BtttError("--openings solves every orbit's empty board: give no position, --brick or --certificate")
+    if args.nodes is not None:
+        raise BtttError("--openings takes --time-limit (seconds per orbit), not --nodes")
+    Rules(args.rows, args.cols, args.win, "none")  # the board's own errors first
+    folder = None
+    if args.store is not None:
+        folder = Path(args.store)
+        if folder.exists() and not folder.is_dir():
+            raise BtttError(f"--store {folder}: with --openings this is a folder (one store per orbit)")
+        folder.mkdir(parents=True, exist_ok=True)
+    if args.out is not None:
+        _check_output(args.out, "openings table")
+    orbits = list(parse_cells(args.orbits, args.rows, args.cols)) if args.orbits else None
+
+    def progress(entry: dict, table: dict) -> None:
+        if args.out is not None:
+            write_table(table, args.out)
+        if not args.json:
+            effort = f"{entry['nodes']} nodes, {entry['seconds']:.1f} s"
+            moves = " ".join(entry["optimal_first_moves"]) if entry["solved"] else "-"
+            print(f"brick {entry['brick']:<3} {entry['text']:<40} optimal: {moves:<30} ({effort})", flush=True)
+
+    table = solve_openings(
+        args.rows, args.cols, args.win, args.time_limit, args.memory, folder, folder, orbits, on_orbit=progress
+    )
+    if args.json:
+        json.dump(table, sys.stdout, indent=1)
+        print()
+    return 0
 
 
 def _check_budget(args: argparse.Namespace) -> str | None:
@@ -114,7 +215,7 @@ def _solve_position(args: argparse.Namespace, state) -> int:
     from bttt.solver.table import bits_for_memory
 
     store = _open_store(args.store, state.rules)
-    solver = Solver(state.rules, tt_bits=bits_for_memory(args.memory), store=store)
+    solver = Solver(state.rules, tt_bits=bits_for_memory(args.memory), store=store, flush_seconds=args.save_every)
     try:
         solution = solve(
             state,
@@ -128,13 +229,31 @@ def _solve_position(args: argparse.Namespace, state) -> int:
         if store is not None:
             solver.flush()
             store.close()
+    certificate = None
+    if args.certificate is not None:
+        certificate = _write_certificate(args, state, solver, solution)
     if args.json:
         doc = solution.to_dict(state.rules.name)
         doc["store"] = None if store is None else {"path": str(store.path), "loaded": solver.loaded}
+        doc["certificate"] = certificate
         json.dump(doc, sys.stdout, indent=2)
         print()
     else:
         print(describe(solution, state.rules))
         if store is not None:
             print(f"store: {store.path} ({solver.loaded} positions loaded)")
+        if certificate is not None:
+            print(f"certificate: {certificate['path']} ({certificate['entries']} strategy entries)")
     return 0
+
+
+def _write_certificate(args, state, solver, solution) -> dict:
+    from bttt.errors import BtttError
+    from bttt.solver.certificate import make_certificate, write_certificate
+    from bttt.solver.engine import Budget
+
+    if not solution.bounds.exact:
+        raise BtttError(f"no certificate: the position is not solved ({solution.bounds.text()}); give more budget")
+    doc = make_certificate(state, solver, Budget(args.time_limit, args.nodes))
+    write_certificate(doc, args.certificate)
+    return {"path": args.certificate, "entries": sum(len(v) for v in doc["strategies"].values())}

@@ -121,11 +121,17 @@ class Solver:
             if not features & search.SYMMETRY:
                 raise ValueError("a store holds canonical positions: the solver needs the SYMMETRY feature")
             self.loaded = store.load_into(self.tt, self.sym)
+            history = store.load_history(self.stack.history.shape)
+            if history is not None:
+                self.stack.history[:] = history
 
     def flush(self) -> int:
         """Write what the table proved to the store (if any); the number of positions written."""
         self._last_flush = time.perf_counter()
-        return 0 if self.store is None else self.store.save_from(self.tt)
+        if self.store is None:
+            return 0
+        self.store.save_history(self.stack.history)
+        return self.store.save_from(self.tt)
 
     # ------------------------------------------------------------------------------------------- low level
     @property

@@ -379,13 +379,15 @@ def _finish(fi, fu, p, tt, sym, nodes):
         lo = best
         hi = best
     si = fi[p, _SYM]
+    # a fail-low node's "best" move is no better than the others: keep the move an earlier search found
+    move = -1 if best <= fi[p, _A0] else sym.perm[si, fi[p, _BMOVE]]
     store(
         tt,
         fu[p, _K1],
         fu[p, _K2],
         max(to_relative(lo, p), -_B),
         min(to_relative(hi, p), _B),
-        sym.perm[si, fi[p, _BMOVE]],
+        move,
         work_of(nodes - fi[p, _NODE0]),
     )
     if hi <= fi[p, _A]:

@@ -185,6 +185,24 @@ class SolutionStore:
             self.conn.executemany(_UPSERT, rows)
         return int(idx.size)
 
+    # ------------------------------------------------------------------------------------------- ordering
+    def save_history(self, history: np.ndarray) -> None:
+        """Keep the search's history heuristic (move-ordering counts per colour and cell): a resumed search that
+        starts without it orders its moves worse and can take longer than the search it resumes."""
+        self.put_result("history", {"history": np.asarray(history).tolist()})
+
+    def load_history(self, shape: tuple[int, int]) -> np.ndarray | None:
+        doc = self.result("history")
+        if doc is None:
+            return None
+        try:
+            h = np.array(doc["history"], dtype=np.int64)
+        except (KeyError, TypeError, ValueError, OverflowError):
+            h = None
+        if h is None or h.shape != shape or (h < 0).any():
+            raise StoreError(f"{self.path} is corrupt: the stored move-ordering table is malformed")
+        return h
+
     # --------------------------------------------------------------------------------------------- results
     def put_result(self, key: str, value: dict) -> None:
         """Record a JSON summary (e.g. a solved root) under ``key``."""
