@@ -114,7 +114,7 @@ def test_a_tampered_certificate_fails(tmp_path) -> None:
 
 
 def test_the_shipped_opening_certificates_verify() -> None:
-    for path in sorted(CERTIFICATES.glob("certificate-7x7k4-*.json"))[:3]:
+    for path in (CERTIFICATES / "certificate-7x7k4-C4.json", CERTIFICATES / "certificate-7x7k4-D4.json"):
         result = verify(read_certificate(path))
         assert "player 1 (to move) wins within" in result.claim
 
