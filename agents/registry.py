@@ -20,7 +20,14 @@ from bttt.errors import BtttError
 ENTRY_POINT_GROUP = "bttt.agents"
 #: bttt's own packages: a module:factory spec into them runs no code from outside bttt.
 TRUSTED_PACKAGES = ("bttt", "agents", "tournament", "pruning")
-_BUILTIN_MODULES = ("agents.random_agent", "agents.human", "agents.minimax", "agents.mcts", "agents.alphazero")
+_BUILTIN_MODULES = (
+    "agents.random_agent",
+    "agents.human",
+    "agents.minimax",
+    "agents.mcts",
+    "agents.alphazero",
+    "agents.solver_agent",
+)
 
 
 class AgentSpecError(BtttError):
