@@ -30,6 +30,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "selfplay": ("bttt.cli.selfplay", "play a trained network against itself and write a dataset for bttt prune"),
     "import-keras": ("bttt.cli.import_keras", "convert one of the paper's Keras AlphaZero networks to a checkpoint"),
     "prune": ("bttt.cli.prune", "prune an AlphaZero checkpoint with DropNet under SILO (physical removal, resumable)"),
+    "analyse": (
+        "bttt.cli.analyse",
+        "judge every stored move with the exact solver: optimal, inaccuracy, blunder; rates per agent and cell",
+    ),
     "solve": ("bttt.cli.solve", "solve a position exactly: win/draw/loss with distance, every move's value, proofs"),
 }
 
