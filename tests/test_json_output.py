@@ -63,7 +63,7 @@ def test_tournament_and_report_json(tmp_path, capsys):
     report = build_report(db)
     assert doc["report"]["games"] == 18 and "games.html" in doc["report"]["files"]
     standings = doc["report"]["tables"]["standings"]
-    assert standings["columns"] == report.tables["standings"].headers
+    assert standings["columns"] == report.tables["standings"].columns
     assert [r[1] for r in standings["rows"]] == [r[1] for r in report.tables["standings"].rows]
     assert main(["report", "--db", str(db), "--out", str(out), "--json", "--no-figures"]) == 0
     doc = _stdout_json(capsys)

@@ -53,7 +53,13 @@ def ratings_figure(report, out: Path, plt) -> str:
     order = r.order()[::-1]
     fig, ax = plt.subplots(figsize=(7, 0.5 * len(order) + 1.2))
     y = np.arange(len(order))
-    ax.errorbar(r.elo[order], y, xerr=r.elo_ci[order], fmt="o", capsize=4)
+    boot = report.stats.ratings if getattr(report, "stats", None) is not None else None
+    if boot is not None:  # the pair bootstrap's percentile interval (asymmetric)
+        lohi = boot.intervals()[order]
+        xerr = np.vstack([r.elo[order] - lohi[:, 0], lohi[:, 1] - r.elo[order]]).clip(0)
+    else:
+        xerr = r.elo_ci[order]
+    ax.errorbar(r.elo[order], y, xerr=xerr, fmt="o", capsize=4)
     ax.set_yticks(y, [report.labels[r.names[i]] for i in order])
     ax.set_xlabel("Elo (mean 0), 95% CI")
     ax.set_title("Ratings")

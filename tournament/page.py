@@ -25,7 +25,7 @@ def blocks(report, images: dict[str, list[str]]) -> list[tuple[str, object]]:
     t = report.tables
     out: list[tuple[str, object]] = [
         ("h1", "Brick Tic-Tac-Toe tournament report"),
-        ("p", describe_config(report.config, report.n_games) + "."),
+        ("p", describe_config(report.config, report.n_games, _distinct(report)) + "."),
     ]
     played = [r for r in report.runs if r.get("games_played")]
     if played:
@@ -44,6 +44,8 @@ def blocks(report, images: dict[str, list[str]]) -> list[tuple[str, object]]:
     if images.get("training"):
         out.append(("training", images["training"][0]))
     out += [("h2", "Ratings"), ("table", t["standings"])] + [("img", p) for p in images.get("ratings", [])]
+    if "pairs" in t:
+        out += [("h3", "Colour-swapped pairs"), ("table", t["pairs"])]
     out += [
         ("h2", "Crosstables (per colour)"),
         ("p", t["crosstable_p1"].title),
@@ -52,7 +54,15 @@ def blocks(report, images: dict[str, list[str]]) -> list[tuple[str, object]]:
         ("table", t["crosstable_p2"]),
     ]
     out += [("h2", "Outcomes"), ("table", t["outcomes"])]
-    out += [("h2", "Generalization"), ("table", t["generalization"])] + [("img", p) for p in images.get("gap", [])]
+    out += [("h2", "Generalization"), ("table", t["generalization"])]
+    for key, title in (
+        ("iqm", "Interquartile mean over cells"),
+        ("improvement", "Probability of improvement"),
+        ("normalised", "Normalised scores"),
+    ):
+        if key in t:
+            out += [("h3", title), ("table", t[key])]
+    out += [("img", p) for p in images.get("gap", [])]
     links = {json.loads(x)["file"]: json.loads(x) for x in images.get("heatmap_links", [])}
     out += [("h3", "Per-cell scores"), ("p", INTRO_HEATMAPS)]
     for p in images.get("heatmaps", []):
@@ -63,6 +73,11 @@ def blocks(report, images: dict[str, list[str]]) -> list[tuple[str, object]]:
     out += [("h3", "Every layout"), ("table", t["cells"])]
     out.append(("links", [(f"{k}.csv", f"{k}.csv") for k in t]))
     return out
+
+
+def _distinct(report) -> int | None:
+    stats = getattr(report, "stats", None)
+    return None if stats is None else stats.distinct_games
 
 
 def markdown_page(report, images: dict[str, list[str]]) -> str:

@@ -19,8 +19,24 @@ from bttt.cells import cell_name, parse_cells
 from tournament.generalization import CRASH, AgentGeneralization, analyse, orbit_label
 from tournament.play import FAULTS
 from tournament.rating import Ratings, fit_ratings, outcome_counts
+from tournament.report_stats import TournamentStats, compute_stats
+from tournament.standings import standings_table
+from tournament.stats_tables import stats_tables
 from tournament.store import Store
 from tournament.tables import Table, num, pct
+
+#: The tables the terminal summary prints, in order (those a report has).
+SUMMARY_TABLES = (
+    "standings",
+    "crosstable_p1",
+    "crosstable_p2",
+    "outcomes",
+    "pairs",
+    "generalization",
+    "iqm",
+    "improvement",
+    "normalised",
+)
 
 
 @dataclass
@@ -35,9 +51,10 @@ class Report:
     games: list = field(default_factory=list)  # every GameRow, for the game viewer (tournament.viewer)
     training_cells: dict = field(default_factory=dict)  # agent name -> the cells it declares (or None)
     analysis: dict = field(default_factory=dict)  # game id -> per-ply verdicts of bttt analyse, when present
+    stats: TournamentStats | None = None  # the pair statistics (tournament.report_stats)
 
-    def summary(self, keys=("standings", "crosstable_p1", "crosstable_p2", "outcomes", "generalization")) -> str:
-        head = describe_config(self.config, self.n_games)
+    def summary(self, keys=SUMMARY_TABLES) -> str:
+        head = describe_config(self.config, self.n_games, self.stats.distinct_games if self.stats else None)
         parts = [head] + [self.tables[k].text() for k in keys if k in self.tables]
         parts += [
             heatmap_text(g, self.labels[g.name], self.config) for g in self.generalization if len(g.by_layout) > 1
@@ -45,11 +62,12 @@ class Report:
         return "\n\n".join(parts)
 
 
-def describe_config(config: dict, n_games: int) -> str:
+def describe_config(config: dict, n_games: int, distinct: int | None = None) -> str:
+    """One line: games (and how many are distinct move sequences), suite, games per colour, seed, split."""
     suite = config["suite"]
     shown = ",".join(suite) if len(suite) <= 12 else f"{len(suite)} layouts ({','.join(suite[:6])},...)"
     bits = [
-        f"{n_games} games",
+        f"{n_games} games" + (f" ({distinct} distinct move sequences)" if distinct is not None else ""),
         f"suite {shown}",
         f"{config['games_per_colour']} per colour and layout",
         f"seed {config['seed']}",
@@ -80,16 +98,22 @@ def build_report(db: str | Path, train: str | None = None) -> Report:
         config = dict(config, train=describe_cells(cells, rows, cols).split(",") if cells else None)
     names = [a[0] for a in agents]
     labels = agent_labels(agents)
-    rated = [(g.p1, g.p2, g.winner) for g in games if g.termination != CRASH]
-    ratings = fit_ratings(outcome_counts(rated, names), names)
     train = tuple(parse_cells(config["train"], rows, cols)) if config.get("train") else None
+    stats = compute_stats(games, agents, train, config)
+    if stats.ratings is not None:
+        ratings = stats.ratings.point  # the fit to the complete pairs, the games the intervals resample
+    else:
+        rated = [(g.p1, g.p2, g.winner) for g in games if g.termination != CRASH]
+        ratings = fit_ratings(outcome_counts(rated, names), names)
     gen = analyse(games, agents, train, rows, cols)
+    sources = {g.name: g.training_source for g in gen}
+    pair_tables = stats_tables(stats, labels, config, sources)
     tables = {
-        "standings": standings_table(ratings, games, labels),
+        "standings": standings_table(ratings, games, labels, stats),
         "crosstable_p1": crosstable(games, names, labels, first=True),
         "crosstable_p2": crosstable(games, names, labels, first=False),
         "outcomes": outcomes_table(games, labels, names),
-        "generalization": generalization_table(gen, labels, config),
+        **pair_tables,
         "by_distance": distance_table(gen, labels),
         "by_orbit": orbit_table(gen, labels, config),
         "cells": cells_table(gen, labels),
@@ -97,7 +121,7 @@ def build_report(db: str | Path, train: str | None = None) -> Report:
     from tournament.viewer import read_analysis
 
     cells = {a[0]: a[2] for a in agents}
-    return Report(config, labels, ratings, gen, tables, runs, len(games), games, cells, read_analysis(db))
+    return Report(config, labels, ratings, gen, tables, runs, len(games), games, cells, read_analysis(db), stats)
 
 
 def agent_labels(agents) -> dict[str, str]:
@@ -110,68 +134,6 @@ def agent_labels(agents) -> dict[str, str]:
         labels[name] = label
         used.add(label)
     return labels
-
-
-def _score(winner: int, seat: int) -> float:
-    return 0.5 if winner == 0 else float(winner == seat)
-
-
-def standings_table(r: Ratings, games, labels) -> Table:
-    stats = {n: {"all": [], "p1": [], "p2": [], "faults": 0} for n in r.names}
-    for g in games:
-        if g.termination == CRASH:
-            continue
-        for seat, name in ((1, g.p1), (2, g.p2)):
-            s = _score(g.winner, seat)
-            stats[name]["all"].append(s)
-            stats[name]["p1" if seat == 1 else "p2"].append(s)
-            if g.termination in FAULTS and g.fault_player == seat:
-                stats[name]["faults"] += 1
-    order = r.order()
-    t = Table(
-        "Ratings (Bradley-Terry-Davidson with first-move advantage; Elo scale, mean 0, 95% CI)",
-        ["rank", "agent", "Elo", "95% CI", "games", "score", "score as P1", "score as P2", "faults", "LOS over next"],
-    )
-    t.raw = []
-    for rank, i in enumerate(order, 1):
-        name = r.names[i]
-        st = stats[name]
-        los = r.los(i, order[rank]) if rank < len(order) else float("nan")
-        mean = lambda xs: float(np.mean(xs)) if xs else float("nan")  # noqa: E731
-        t.rows.append(
-            [
-                str(rank),
-                labels[name],
-                num(r.elo[i], 0, sign=True),
-                f"±{r.elo_ci[i]:.0f}",
-                str(len(st["all"])),
-                pct(mean(st["all"])),
-                pct(mean(st["p1"])),
-                pct(mean(st["p2"])),
-                str(st["faults"]),
-                pct(los),
-            ]
-        )
-        t.raw.append(
-            [
-                rank,
-                labels[name],
-                r.elo[i],
-                r.elo_ci[i],
-                len(st["all"]),
-                mean(st["all"]),
-                mean(st["p1"]),
-                mean(st["p2"]),
-                st["faults"],
-                los,
-            ]
-        )
-    nu = math.exp(r.log_nu)
-    t.note = (
-        f"First-move advantage {r.first_move_elo:+.0f} ± {r.first_move_elo_ci:.0f} Elo; Davidson draw "
-        f"parameter nu = {nu:.3g}. LOS: probability that an agent is stronger than the next one down."
-    )
-    return t
 
 
 def crosstable(games, names, labels, first: bool) -> Table:
@@ -240,38 +202,6 @@ def _fault_owner(g, labels) -> str:
     if not g.fault_player:
         return "worker"
     return labels.get(g.p1 if g.fault_player == 1 else g.p2, "?")
-
-
-def generalization_table(gen: list[AgentGeneralization], labels, config) -> Table:
-    t = Table(
-        "Generalization: score on training layouts versus novel layouts (gap = train - novel, 95% CI)",
-        ["agent", "training cells", "from", "train score", "n", "novel score", "n", "gap", "95% CI"],
-    )
-    t.raw = []
-    rows, cols = config["rows"], config["cols"]
-    for g in gen:
-        cells = ",".join(cell_name(c, rows, cols) for c in g.training_cells) if g.training_cells else "-"
-        gap, ci = g.gap
-        t.rows.append(
-            [
-                labels[g.name],
-                cells,
-                g.training_source,
-                pct(g.train.mean),
-                str(g.train.n),
-                pct(g.novel.mean),
-                str(g.novel.n),
-                pct(gap),
-                f"±{pct(ci)}" if not math.isnan(ci) else "-",
-            ]
-        )
-        t.raw.append(
-            [labels[g.name], cells, g.training_source, g.train.mean, g.train.n, g.novel.mean, g.novel.n, gap, ci]
-        )
-    t.note = (
-        "Agents without training cells use the --train split; with neither they are controls (per-cell scores only)."
-    )
-    return t
 
 
 def distance_table(gen, labels) -> Table:

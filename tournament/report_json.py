@@ -7,15 +7,16 @@ from __future__ import annotations
 import numpy as np
 
 from bttt.cells import cell_name
+from tournament.report_stats_json import stats_document
 
 FORMAT = "bttt-report"
-VERSION = 1
+VERSION = 2
 CONFIG_KEYS = ("rows", "cols", "win_length", "seed", "suite", "games_per_colour", "move_time_limit", "train")
 
 
 def table_document(table) -> dict:
     rows = table.raw if table.raw is not None else table.rows
-    return {"title": table.title, "columns": list(table.headers), "rows": [list(r) for r in rows], "note": table.note}
+    return {"title": table.title, "columns": list(table.columns), "rows": [list(r) for r in rows], "note": table.note}
 
 
 def report_document(report, out=None, files: list[str] | None = None) -> dict:
@@ -39,6 +40,7 @@ def report_document(report, out=None, files: list[str] | None = None) -> dict:
         "agents": [{"name": n, "label": label} for n, label in report.labels.items()],
         "tables": {stem: table_document(t) for stem, t in report.tables.items()},
         "heatmaps": heatmaps,
+        "statistics": None if report.stats is None else stats_document(report.stats, report.labels, rows, cols),
         "out": None if out is None else str(out),
         "files": files,
     }

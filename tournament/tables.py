@@ -17,6 +17,12 @@ class Table:
     rows: list[list[str]] = field(default_factory=list)
     raw: list[list] | None = None  # unformatted values for CSV (numbers at full precision)
     note: str = ""
+    raw_headers: list[str] | None = None  # the columns of ``raw`` when they differ (e.g. an interval's two ends)
+
+    @property
+    def columns(self) -> list[str]:
+        """The names of the CSV (and JSON) columns."""
+        return self.raw_headers if self.raw is not None and self.raw_headers is not None else self.headers
 
     def text(self) -> str:
         widths = [len(h) for h in self.headers]
@@ -43,7 +49,7 @@ class Table:
     def write_csv(self, path: Path) -> None:
         with open(path, "w", newline="") as fh:
             w = csv.writer(fh)
-            w.writerow(self.headers)
+            w.writerow(self.columns)
             w.writerows(self.raw if self.raw is not None else self.rows)
 
 
