@@ -140,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     p.add_argument("--csv", type=Path, help="write one row per AlphaZero agent: MACs, parameters, Elo")
     p.add_argument("--png", type=Path, help="plot Elo (vs the reference) against MACs per position")
+    p.add_argument("--title", help="the plot's title (default: the db's file name)")
     args = p.parse_args(argv)
     sprts = [SprtSpec.parse(s) for s in (args.sprt or DEFAULT_SPRTS)]
     with Store(args.db, create=False) as store:
@@ -201,12 +202,12 @@ def main(argv: list[str] | None = None) -> int:
             w.writerows(table)
         print(f"wrote {args.csv}")
     if args.png:
-        _plot(table, args.png, Path(args.db).name)
+        _plot(table, args.png, args.title or f"Pruned d4 networks: strength against compute ({Path(args.db).name})")
         print(f"wrote {args.png}")
     return 0
 
 
-def _plot(table: list[dict], path: Path, db: str) -> None:
+def _plot(table: list[dict], path: Path, title: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -226,7 +227,7 @@ def _plot(table: list[dict], path: Path, db: str) -> None:
     ax.axhline(0, color="grey", lw=0.8)
     ax.set_xlabel("MACs per position (millions)")
     ax.set_ylabel("Elo relative to the unpruned d4")
-    ax.set_title(f"Pruned d4 networks: strength against compute ({db})", fontsize=10)
+    ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
