@@ -98,12 +98,18 @@ def _count(db) -> int:
         return 0
 
 
-def test_resume_after_kill_minus_9_finishes_exactly_the_missing_games(tmp_path):
+@pytest.mark.parametrize("openings", [0, 2], ids=["empty-board", "openings"])
+def test_resume_after_kill_minus_9_finishes_exactly_the_missing_games(tmp_path, openings):
+    """Killed mid-tournament (driver and workers), then resumed: every game once, the same games as a run that was
+    never interrupted -- from the empty board and from a suite of openings (rebuilt the same on resume)."""
     agents = [RANDOM, f"{T}:slow:delay=0.004"]
+    total = 60 * max(openings, 1)
     args = [
         "tournament",
         "--openings",
-        "0",
+        str(openings),
+        "--opening-plies",
+        "2",
         *agents,
         "--suite",
         "orbits",
@@ -128,13 +134,17 @@ def test_resume_after_kill_minus_9_finishes_exactly_the_missing_games(tmp_path):
     os.killpg(proc.pid, signal.SIGKILL)  # the driver and its workers, mid-tournament
     proc.wait()
     partial = _count(tmp_path / "killed.db")
-    assert 8 <= partial < 60, (partial, proc.stderr.read().decode()[-2000:])
+    assert 8 <= partial < total, (partial, proc.stderr.read().decode()[-2000:])
     before = snapshot(tmp_path / "killed.db")
-    spec = TournamentSpec(openings=0, agents=agents, suite="orbits", games_per_colour=3, seed=5)
+    spec = TournamentSpec(openings=openings, opening_plies=2, agents=agents, suite="orbits", games_per_colour=3, seed=5)
     resumed = run_tournament(spec, tmp_path / "killed.db", workers=2, progress=False)
-    assert resumed.already_done == partial and resumed.played == 60 - partial
+    assert resumed.already_done == partial and resumed.played == total - partial
     after = snapshot(tmp_path / "killed.db")
-    assert len(after) == 60 and {k: after[k] for k in before} == before
+    assert len(after) == total and {k: after[k] for k in before} == before
+    with Store(tmp_path / "killed.db", create=False) as s:
+        assert s.conn.execute("SELECT COUNT(*) FROM games").fetchone()[0] == total  # no row twice
+        if openings:
+            assert len({g.opening for g in s.games()}) == 10 * openings  # every opening of every layout played
     run_tournament(spec, tmp_path / "clean.db", workers=2, progress=False)
     assert snapshot(tmp_path / "clean.db") == after  # none lost, none duplicated, same games
 

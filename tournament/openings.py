@@ -211,6 +211,63 @@ class _Position:
     history: list[int]
 
 
+class LayoutOpenings:
+    """The balanced openings of one layout in the order the rule of the module docstring finds them.
+
+    :meth:`take` returns the next ones; the first ``n`` of any stream with the same arguments are the same
+    positions (a suite of ``n`` openings is a prefix of a suite of more), so a sequential test can draw fresh
+    openings round after round and rebuild them on resume.
+
+    Args:
+        base: the board (its bricks are replaced by the layout's).
+        layout: the layout name.
+        plies, seed, judge, max_value: as :func:`generate_openings` (``judge`` already built, or None).
+        limit: random candidates to draw at most before giving up (enumerated positions are all tried).
+    """
+
+    def __init__(
+        self, base: Rules, layout: str, plies: int, seed: int, judge: Judge | None, max_value: float | None, limit: int
+    ) -> None:
+        self.layout, self.plies, self.judge, self.max_value, self.limit = layout, plies, judge, max_value, limit
+        self.rules = base.with_bricks(parse_layout(layout, base.rows, base.cols))
+        rng = np.random.default_rng(derive_seed(seed, "openings", layout, plies))
+        self.enumerated = _sequences(self.rules, plies) <= ENUMERATE_LIMIT
+        if self.enumerated:
+            pool = _enumerate(self.rules, plies)
+            self._candidates = iter([pool[i] for i in rng.permutation(len(pool))])
+        else:
+            self._candidates = _random_candidates(self.rules, plies, rng, limit)
+        self._seen: set[tuple] = set()
+        self.tried = 0  # distinct positions judged so far
+        self.found = 0  # openings returned so far
+
+    def take(self, n: int) -> tuple[Opening, ...]:
+        """The next ``n`` openings; raises :class:`OpeningsError` when fewer are left."""
+        chosen: list[Opening] = []
+        while len(chosen) < n:
+            for key, moves in self._candidates:
+                if key in self._seen:
+                    continue
+                self._seen.add(key)
+                self.tried += 1
+                value = None if self.judge is None else self.judge(GameState.from_moves(self.rules, moves))
+                if value is not None and (
+                    abs(value) >= 1.0 or (self.max_value is not None and abs(value) > self.max_value)
+                ):
+                    continue
+                chosen.append(Opening(self.layout, moves, None if value is None else float(value)))
+                break
+            else:
+                how = "of all of them" if self.enumerated else f"after {self.limit} random games"
+                raise OpeningsError(
+                    f"layout {self.layout}: only {self.found + len(chosen)} distinct balanced openings of "
+                    f"{self.plies} plies ({self.tried} distinct positions judged, {how}); ask for fewer openings "
+                    "or use other --opening-plies"
+                )
+        self.found += n
+        return tuple(chosen)
+
+
 def generate_openings(
     layouts: Iterable[str],
     n: int,
@@ -245,35 +302,8 @@ def generate_openings(
     base = Rules(rows, cols, win_length)
     out: dict[str, tuple[Opening, ...]] = {}
     for layout in layouts:
-        rules = base.with_bricks(parse_layout(layout, rows, cols))
-        rng = np.random.default_rng(derive_seed(seed, "openings", layout, plies))
-        enumerate_all = _sequences(rules, plies) <= ENUMERATE_LIMIT
-        if enumerate_all:
-            pool = _enumerate(rules, plies)
-            candidates = iter([pool[i] for i in rng.permutation(len(pool))])
-        else:
-            candidates = _random_candidates(rules, plies, rng, limit)
-        chosen: list[Opening] = []
-        seen: set[tuple] = set()
-        tried = 0
-        for key, moves in candidates:
-            if key in seen:
-                continue
-            seen.add(key)
-            tried += 1
-            value = None if judge is None else judge(GameState.from_moves(rules, moves))
-            if value is not None and (abs(value) >= 1.0 or (max_value is not None and abs(value) > max_value)):
-                continue
-            chosen.append(Opening(layout, moves, None if value is None else float(value)))
-            if len(chosen) == n:
-                break
-        if len(chosen) < n:
-            how = "of all of them" if enumerate_all else f"after {limit} random games"
-            raise OpeningsError(
-                f"layout {layout}: only {len(chosen)} distinct balanced openings of {plies} plies "
-                f"({tried} distinct positions judged, {how}); ask for fewer openings or use other --opening-plies"
-            )
-        out[layout] = tuple(chosen)
+        stream = LayoutOpenings(base, layout, plies, seed, judge, max_value, limit)
+        out[layout] = stream.take(n)
     source = {"generated": True, "seed": seed, "plies": plies, "n": n, "judge": judge_name(judge)}
     if max_value is not None:
         source["max_value"] = max_value

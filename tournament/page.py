@@ -43,6 +43,8 @@ def blocks(report, images: dict[str, list[str]]) -> list[tuple[str, object]]:
         out.append(("viewer", images["viewer"][0]))
     if images.get("training"):
         out.append(("training", images["training"][0]))
+    if "sprt" in t:
+        out += [("h2", "Sequential test"), ("p", t["sprt"].title), ("table", t["sprt"])]
     out += [("h2", "Ratings"), ("table", t["standings"])] + [("img", p) for p in images.get("ratings", [])]
     if "pairs" in t:
         out += [("h3", "Colour-swapped pairs"), ("table", t["pairs"])]

@@ -21,12 +21,13 @@ from tournament.play import FAULTS
 from tournament.rating import Ratings, fit_ratings, outcome_counts
 from tournament.report_stats import TournamentStats, compute_stats
 from tournament.standings import standings_table
-from tournament.stats_tables import stats_tables
+from tournament.stats_tables import sprt_table, stats_tables
 from tournament.store import Store
 from tournament.tables import Table, num, pct
 
 #: The tables the terminal summary prints, in order (those a report has).
 SUMMARY_TABLES = (
+    "sprt",
     "standings",
     "crosstable_p1",
     "crosstable_p2",
@@ -52,6 +53,7 @@ class Report:
     training_cells: dict = field(default_factory=dict)  # agent name -> the cells it declares (or None)
     analysis: dict = field(default_factory=dict)  # game id -> per-ply verdicts of bttt analyse, when present
     stats: TournamentStats | None = None  # the pair statistics (tournament.report_stats)
+    sprt: dict | None = None  # a sequential test's stored result (tournament.sprt_run), if the tournament is one
 
     def summary(self, keys=SUMMARY_TABLES) -> str:
         head = describe_config(self.config, self.n_games, self.stats.distinct_games if self.stats else None)
@@ -91,6 +93,7 @@ def build_report(db: str | Path, train: str | None = None) -> Report:
         agents = store.agents(rows, cols)
         games = store.games()
         runs = store.runs()
+        sprt = store.get_meta("sprt")
     if train is not None:
         from tournament.schedule import describe_cells, parse_train
 
@@ -109,6 +112,7 @@ def build_report(db: str | Path, train: str | None = None) -> Report:
     sources = {g.name: g.training_source for g in gen}
     pair_tables = stats_tables(stats, labels, config, sources)
     tables = {
+        **({"sprt": sprt_table(sprt, labels)} if sprt else {}),
         "standings": standings_table(ratings, games, labels, stats),
         "crosstable_p1": crosstable(games, names, labels, first=True),
         "crosstable_p2": crosstable(games, names, labels, first=False),
@@ -121,7 +125,7 @@ def build_report(db: str | Path, train: str | None = None) -> Report:
     from tournament.viewer import read_analysis
 
     cells = {a[0]: a[2] for a in agents}
-    return Report(config, labels, ratings, gen, tables, runs, len(games), games, cells, read_analysis(db), stats)
+    return Report(config, labels, ratings, gen, tables, runs, len(games), games, cells, read_analysis(db), stats, sprt)
 
 
 def agent_labels(agents) -> dict[str, str]:

@@ -41,6 +41,7 @@ def report_document(report, out=None, files: list[str] | None = None) -> dict:
         "tables": {stem: table_document(t) for stem, t in report.tables.items()},
         "heatmaps": heatmaps,
         "statistics": None if report.stats is None else stats_document(report.stats, report.labels, rows, cols),
+        "sprt": report.sprt,
         "out": None if out is None else str(out),
         "files": files,
     }

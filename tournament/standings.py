@@ -96,6 +96,7 @@ def standings_table(r: Ratings, games, labels, stats: TournamentStats | None = N
             f"parameter nu = {nu:.3g}. Fitted to the {len(stats.pairs)} complete colour-swapped pairs. "
             + RATING_RESAMPLING.format(reps=stats.reps)
             + f" {boot.strata} strata, {boot.single_pair_strata} of one pair (they add no variance)."
+            + _perfect_note(stats, labels)
         )
     else:
         t.note = (
@@ -109,3 +110,19 @@ def standings_table(r: Ratings, games, labels, stats: TournamentStats | None = N
 def _elo_text(x: float) -> str:
     """``+12``, ``-3``, ``+0`` (never ``-0``)."""
     return f"{round(x) + 0:+d}" if np.isfinite(x) else "-"
+
+
+def _perfect_note(stats: TournamentStats, labels: dict[str, str]) -> str:
+    """A warning for agents that won or lost every pair: resampling their pairs changes nothing, so their
+    interval is (nearly) zero wide and rests on the fit's prior, not on the data."""
+    perfect = []
+    for name in stats.names:
+        idx, _, pts = stats.pairs.select(name)
+        if len(idx) and (np.all(pts == 2.0) or np.all(pts == 0.0)):
+            perfect.append(f"{labels[name]} ({'won' if pts[0] == 2.0 else 'lost'} all)")
+    if not perfect:
+        return ""
+    return (
+        f" Every pair has the same result for {', '.join(perfect)}: the bootstrap cannot show the uncertainty of a "
+        "perfect score, so such an interval is too narrow (the rating itself rests on the fit's weak prior)."
+    )

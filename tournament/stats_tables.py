@@ -250,3 +250,48 @@ def stats_tables(stats: TournamentStats, labels: dict[str, str], config: dict, s
     if norm.rows:
         out["normalised"] = norm
     return out
+
+
+def sprt_table(doc: dict, labels: dict[str, str]) -> Table:
+    """A sequential test's result (:meth:`tournament.sprt_run.SprtRunResult.to_json`) as one row."""
+    t = Table(
+        f"Sequential test (pentanomial SPRT {doc['test']}): A = {labels.get(doc['a'], doc['a'])}, "
+        f"B = {labels.get(doc['b'], doc['b'])}",
+        ["rounds", "pairs", "LL, LD, 1 pt, WD, WW", "LLR", "bounds", "decision", "Elo of A - B (95% CI)"],
+        raw_headers=["rounds", "pairs", "pentanomial", "llr", "lower", "upper", "stopped", "elo", "low", "high"],
+    )
+
+    def elo(x) -> str:
+        return "-" if x is None else f"{x:+.1f}"
+
+    t.rows.append(
+        [
+            str(doc["rounds"]),
+            str(doc["pairs"]),
+            " ".join(str(c) for c in doc["pentanomial"]),
+            f"{doc['llr']:.2f}",
+            f"({doc['lower_bound']:.2f}, {doc['upper_bound']:.2f})",
+            doc["stopped"],
+            f"{elo(doc['elo'])} [{elo(doc['elo_low'])}, {elo(doc['elo_high'])}]",
+        ]
+    )
+    t.raw = [
+        [
+            doc["rounds"],
+            doc["pairs"],
+            " ".join(str(c) for c in doc["pentanomial"]),
+            doc["llr"],
+            doc["lower_bound"],
+            doc["upper_bound"],
+            doc["stopped"],
+            doc["elo"],
+            doc["elo_low"],
+            doc["elo_high"],
+        ]
+    ]
+    t.note = (
+        f"{doc['pairs_per_round']} pairs per round (one per layout and opening, fresh openings every round), the "
+        "test checked after each round. H1: A is about elo1 stronger than B; H0: about elo0; 'max rounds': not "
+        "decided. The Elo interval is the pairs' normal approximation, not a test."
+    )
+    return t

@@ -60,9 +60,11 @@ IDENTITY_KEYS = (
     "games_per_colour",
     "move_time_limit",
     "openings",
+    "sprt",
 )
-#: Configuration keys that only affect the report; a resume may change them (the new value is stored).
-REPORT_KEYS = ("train",)
+#: Configuration keys that only affect the report or when a run stops; a resume may change them (the new value is
+#: stored).
+REPORT_KEYS = ("train", "sprt_max_rounds")
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
 
@@ -247,6 +249,24 @@ class Store:
             return json.loads(rows[0][0])
         except json.JSONDecodeError:
             raise StoreError(f"{self.path}: its opening suite is not valid JSON; it was changed outside bttt") from None
+
+    def set_meta(self, key: str, value) -> None:
+        """Store ``value`` (JSON) under ``key`` in the meta table (e.g. a sequential test's result)."""
+        if key in ("config", "openings"):
+            raise ValueError(f"meta key {key!r} is written by write_config")
+        with self.conn:
+            self.conn.execute("BEGIN")
+            self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
+
+    def get_meta(self, key: str):
+        """The JSON value stored under ``key``, or None."""
+        rows = self._read("SELECT value FROM meta WHERE key=?", (key,))
+        if not rows:
+            return None
+        try:
+            return json.loads(rows[0][0])
+        except json.JSONDecodeError:
+            raise StoreError(f"{self.path}: its {key} entry is not valid JSON; it was changed outside bttt") from None
 
     # ------------------------------------------------------------------- agents
     def add_agent(

@@ -18,6 +18,8 @@ EPILOG = """examples:
   bttt tournament alphazero:checkpoint=d4 --gauntlet alphazero:checkpoint=d4 --db az.db
   bttt report --train-bricks D4                     # the same games, D4 as the training cell of every control
   bttt tournament --backend ray --address auto      # the same games on a Ray cluster
+  bttt tournament alphazero:checkpoint=d4-half alphazero:checkpoint=d4 --sprt elo0=-10,elo1=0 --db ab.db
+                                                    # A/B: a sequential test over rounds of fresh openings
 Rerunning the same command resumes an interrupted tournament (only missing games are played)."""
 
 
@@ -91,6 +93,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="an agent that takes longer for one move loses the game (default: no limit)",
     )
+    p.add_argument(
+        "--sprt",
+        metavar="TEST",
+        help="A/B test of the two agents given (A first): play rounds of colour-swapped pairs on fresh openings "
+        "until a pentanomial SPRT decides, e.g. elo0=0,elo1=10,alpha=0.05,beta=0.05 (model=logistic|normalized)",
+    )
+    p.add_argument(
+        "--max-rounds",
+        type=int,
+        metavar="N",
+        help="with --sprt: rounds at most (one pair per layout and opening each; default 50); a larger value "
+        "continues an undecided test",
+    )
     p.add_argument("--workers", type=int, help="worker processes (default: the number of cores)")
     p.add_argument(
         "--backend", choices=("local", "ray"), default="local", help="local process pool (default) or a Ray cluster"
@@ -135,10 +150,15 @@ def run(args: argparse.Namespace) -> int:
         raise BtttError("--move-time-limit must be positive (seconds)")
     if args.openings_file is not None and args.openings:
         raise BtttError("give --openings N or --openings-file FILE, not both")
+    if args.sprt is None and args.max_rounds is not None:
+        raise BtttError("--max-rounds applies to a sequential test: add --sprt elo0=...,elo1=...")
+    sprt = _sprt_spec(args) if args.sprt is not None else None
     if not args.no_report:
         from tournament.report import check_report_dir
 
         check_report_dir(args.out)  # before any game: a bad folder must not waste the tournament
+    if sprt is not None:
+        return _run_sprt(args, sprt)
     spec = TournamentSpec(
         agents=list(args.agents),
         suite=args.suite,
@@ -188,13 +208,96 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _emit(summary, report: dict | None) -> None:
+def _sprt_spec(args: argparse.Namespace):
+    """The test asked for, after the checks that need no game: two agents, no gauntlet, openings drawn."""
+    from bttt.errors import BtttError
+    from tournament.sprt import SprtSpec
+
+    test = SprtSpec.parse(args.sprt)
+    if len(args.agents) != 2:
+        raise BtttError(f"--sprt tests two agents, A against B: give exactly two agent specs (got {len(args.agents)})")
+    if args.gauntlet is not None:
+        raise BtttError("--sprt plays A against B only: leave out --gauntlet")
+    if args.openings_file is not None:
+        raise BtttError("--sprt draws fresh openings every round: leave out --openings-file (use --openings N)")
+    if args.games_per_colour not in (None, 1):
+        raise BtttError("--sprt plays one pair per layout and opening each round: leave out --games")
+    return test
+
+
+def _run_sprt(args: argparse.Namespace, test) -> int:
+    from tournament.driver import default_workers
+    from tournament.sprt_run import SprtRunSpec, run_sprt
+
+    spec = SprtRunSpec(
+        a=args.agents[0],
+        b=args.agents[1],
+        sprt=test,
+        suite=args.suite,
+        openings=args.openings,
+        opening_plies=args.opening_plies,
+        max_rounds=args.max_rounds,
+        seed=args.seed,
+        train=args.train,
+        move_time_limit=args.move_time_limit,
+        allow_plugins=tuple(args.allow_plugin),
+    )
+    result = run_sprt(
+        spec,
+        args.db,
+        workers=args.workers or default_workers(),
+        backend=args.backend,
+        address=args.address,
+        progress=not args.no_progress,
+        max_crashes=args.max_crashes,
+        overwrite=args.overwrite,
+        command=shlex.join(["bttt", *sys.argv[1:]]),
+    )
+    print(
+        f"{result.played} games played in {result.wall_time:.1f} s ({result.already_done} were already in "
+        f"{result.db}; {result.faults} faults).",
+        file=sys.stderr,
+    )
+    report_doc = None
+    if not args.no_report:
+        from tournament.report import build_report, write_report
+
+        report = build_report(args.db)
+        if not args.json:
+            print(report.summary())
+        page = write_report(report, args.out, figures=not args.no_figures)
+        if args.json:
+            from tournament.report import written_files
+            from tournament.report_json import report_document
+
+            report_doc = report_document(report, args.out, written_files(args.out))
+        else:
+            print(f"\nReport written to {page} and index.html (CSV files and figures beside them).")
+    if args.json:
+        from types import SimpleNamespace
+
+        summary = SimpleNamespace(
+            db=result.db,
+            to_play=result.played,
+            already_done=result.already_done,
+            played=result.played,
+            faults=result.faults,
+            wall_time=result.wall_time,
+            agents=result.agents,
+        )
+        _emit(summary, report_doc, result.to_json())
+    else:
+        print("\n" + result.describe())
+    return 0
+
+
+def _emit(summary, report: dict | None, sprt: dict | None = None) -> None:
     from bttt.jsonout import emit
 
     emit(
         {
             "format": "bttt-tournament-run",
-            "version": 1,
+            "version": 2,
             "db": str(summary.db),
             "to_play": summary.to_play,
             "already_done": summary.already_done,
@@ -203,5 +306,6 @@ def _emit(summary, report: dict | None) -> None:
             "wall_time_s": summary.wall_time,
             "agents": summary.agents,
             "report": report,
+            "sprt": sprt,
         }
     )
