@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pytest
 
 from bttt import GameState, Rules
 from bttt.symmetry import brick_orbits, preserving_transforms, transform_state
-from tournament.opening_judges import MinimaxJudge, first_verdict, judge_name
+from tournament.opening_judges import MinimaxJudge, SolverJudge, first_verdict, judge_name
 from tournament.openings import (
     Opening,
     OpeningsError,
@@ -40,7 +41,7 @@ def suite() -> OpeningSuite:
 
 
 def test_generated_openings_are_distinct_playable_and_balanced(suite):
-    judge = MinimaxJudge(depth=4)
+    judge, solver = MinimaxJudge(depth=4), SolverJudge()
     for layout in ("D4", "A2", "C3+E5"):
         ops = suite.for_layout(layout)
         assert len(ops) == 6
@@ -49,8 +50,9 @@ def test_generated_openings_are_distinct_playable_and_balanced(suite):
             state = o.state(RULES)
             assert len(state.history) == 4 and not state.is_terminal()
             assert o.value is not None and abs(o.value) < 1 and judge(state) == o.value
+            assert solver(state) is None  # neither side wins within the solver's 7 plies
             assert o.id() == f"{layout}:" + ",".join(RULES.name(m) for m in o.moves)
-    assert suite.source["judge"] == "minimax:depth=4" and suite.plies == 4
+    assert suite.source["judge"] == "solver:horizon=7,nodes=200000+minimax:depth=4" and suite.plies == 4
 
 
 def test_every_distinct_one_ply_opening_of_a_symmetric_layout():
@@ -112,6 +114,25 @@ def test_minimax_judge_finds_forced_wins_for_either_side():
         assert abs(judge(transform_state(t, quiet))) < 1
 
 
+@pytest.mark.slow
+def test_solver_judge_proves_short_wins_the_search_misses_and_agrees_with_a_deeper_search():
+    judge, reference, shallow = SolverJudge(horizon=7), MinimaxJudge(depth=7), MinimaxJudge(depth=4)
+    won = GameState.from_moves(RULES, ["B2", "F7", "B3", "G6", "B4", "G1"])
+    lost = GameState.from_moves(RULES, ["A7", "F2", "B7", "F3", "G7", "F4", "A5"])
+    assert (judge(won), judge(lost)) == (1.0, -1.0)
+    rng = np.random.default_rng(3)
+    beyond_search = undecided = 0
+    for _ in range(8):  # random 4-ply openings: +-1 exactly when the 7-ply alpha-beta search finds a forced win
+        state = GameState(RULES)
+        while len(state.history) < 4:
+            state.apply_action(int(rng.choice(state.legal_actions())))
+        verdict, value = judge(state), reference(state)
+        assert verdict == (value if abs(value) == 1 else None), state.serialize()
+        beyond_search += verdict is not None and abs(shallow(state)) < 1
+        undecided += verdict is None
+    assert beyond_search > 0 and undecided > 0  # wins in 5-7 plies that the depth-4 search does not see
+
+
 def test_canonical_key_is_invariant_under_the_layout_symmetries():
     state = GameState.from_moves(Rules(bricks="D4"), ["C3", "E6", "B2"])
     keys = {canonical(transform_state(t, state))[0] for t in preserving_transforms(state.rules)}
@@ -168,3 +189,24 @@ def test_missing_file_and_bad_arguments(tmp_path):
         generate_openings(["D4"], n=1, plies=-1)
     with pytest.raises(OpeningsError, match="no openings for layout"):
         generate_openings(["D4"], n=1, plies=0).for_layout("E5")
+
+
+@pytest.mark.slow
+def test_resume_with_explicit_opening_flags_keeps_the_suite_an_older_judge_chose(tmp_path, monkeypatch):
+    import tournament.openings as op
+    from tournament.driver import TournamentSpec, run_tournament
+    from tournament.store import Store
+
+    spec = TournamentSpec(
+        agents=["random", "agents.random_agent:RandomAgent"], suite="D4,A1", openings=2, opening_plies=2, seed=4
+    )
+    with monkeypatch.context() as m:  # a database made when the default judge was the depth-4 search alone
+        m.setattr(op, "default_judge", lambda: MinimaxJudge(depth=4))
+        first = run_tournament(spec, tmp_path / "t.db", workers=1, progress=False)
+    with Store(tmp_path / "t.db", create=False) as s:
+        assert s.openings()["source"]["judge"] == "minimax:depth=4"
+    again = run_tournament(spec, tmp_path / "t.db", workers=1, progress=False)  # today's default judge differs
+    assert (first.played, again.played, again.already_done) == (8, 0, 8)
+    new = run_tournament(spec, tmp_path / "new.db", workers=1, progress=False)
+    with Store(tmp_path / "new.db", create=False) as s:
+        assert s.openings()["source"]["judge"].startswith("solver:horizon=7") and new.played == 8

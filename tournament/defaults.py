@@ -19,7 +19,8 @@ DEFAULT_AGENTS = (
 #: split the same way as the D4-trained network's.
 DEFAULT_TRAIN = "D4"
 DEFAULT_SUITE = "all"
-#: Every game of a layout starts from one of 2 opening positions of 4 plies (balanced by a depth-4 search),
+#: Every game of a layout starts from one of 2 opening positions of 4 plies (neither side wins within 7 plies:
+#: tournament.opening_judges.default_judge),
 #: played once with each colour: the same 1,960 games as 2 games from the empty board, but distinct ones
 #: (deterministic agents replay the same game from the same start).
 DEFAULT_OPENINGS = 2

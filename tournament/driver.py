@@ -216,6 +216,15 @@ def _openings(spec: TournamentSpec, old: dict, existing: Store | None, suite: li
     if existing is not None and not asked:
         return existing.openings(), old.get("openings", "")
     n = spec.openings if spec.openings is not None else DEFAULT_OPENINGS
+    stored = existing.openings() if existing is not None else None
+    source = (stored or {}).get("source") or {}
+    if spec.openings_file is None and n > 0 and source.get("generated"):
+        plies = spec.opening_plies if spec.opening_plies is not None else DEFAULT_OPENING_PLIES
+        seed = spec.seed if spec.seed is not None else old.get("seed", 0)
+        if (source.get("n"), source.get("plies"), source.get("seed")) == (n, plies, seed):
+            # The same request as the stored suite's: resume with it, whichever judge chose it (an older
+            # bttt's default judge, say), rather than refusing because today's default judge differs.
+            return stored, old.get("openings", "")
     if spec.openings_file is not None:
         chosen = op.read_openings(spec.openings_file, spec.rows, spec.cols, spec.win_length).restrict(suite)
     elif n > 0:

@@ -11,7 +11,12 @@ A *judge* is any callable ``judge(state) -> float | None`` giving the value of a
 :class:`MinimaxJudge` is the default: the fast alpha-beta ``minimax`` agent's search to a small depth. Its
 search value is exact within the horizon (wins are scored ``WIN - ply``), so a forced win for either side
 within ``depth`` plies gives ±1; otherwise the paper's heuristic at the leaves, squashed onto (-1, 1) with the
-paper's MCTS scale ``(6 + log10(|v| + 1e-6)) / 6``. An exact solver plugs in as another judge.
+paper's MCTS scale ``(6 + log10(|v| + 1e-6)) / 6``. :class:`SolverJudge` is the exact solver
+(:mod:`bttt.solver`) asked one question within a node budget: can either side force a win within ``horizon``
+plies (7 by default)? It proves a longer horizon than the search in the same time, and says None when it has shown that
+neither can (or ran out of budget), so ``first_verdict(SolverJudge(), MinimaxJudge())`` -- the
+:data:`DEFAULT_JUDGE` of tournaments -- rejects every opening the solver proves decided within the horizon and
+records the search's estimate for the rest.
 """
 
 from __future__ import annotations
@@ -62,6 +67,63 @@ class MinimaxJudge:
         return f"MinimaxJudge(depth={self.depth})"
 
 
+class SolverJudge:
+    """±1 when the exact solver proves a win for player 1 / player 2 within ``horizon`` plies, else None.
+
+    Two null-window probes per position (:meth:`bttt.solver.engine.Solver.test`): "does the side to move win
+    within ``horizon`` plies?" and "does it lose within ``horizon`` plies?". A probe that runs out of its
+    ``nodes`` budget proves nothing (None). The solver's table and move-ordering history are cleared before
+    every position, so a verdict never depends on the positions judged before it (a budget would otherwise run
+    out at different points).
+
+    Args:
+        horizon: plies; a forced win within it, for either side, rejects the opening.
+        nodes: node budget of each probe (None: unlimited).
+        tt_bits: the solver's table size (log2 entries).
+    """
+
+    def __init__(self, horizon: int = 7, nodes: int | None = 200_000, tt_bits: int = 16) -> None:
+        if not 1 <= horizon <= 49:
+            raise ValueError(f"solver judge horizon must be 1..49 plies, got {horizon}")
+        self.horizon, self.nodes, self.tt_bits = int(horizon), nodes, int(tt_bits)
+        self._solvers: dict = {}  # rules -> Solver (building one costs ~0.1 s; clearing it ~1 ms)
+        self.name = f"solver:horizon={self.horizon}" + (f",nodes={nodes}" if nodes is not None else "")
+
+    def __call__(self, state: GameState) -> float | None:
+        from bttt.solver.engine import Budget, BudgetExhausted, Solver
+        from bttt.solver.values import loss_score, win_score
+
+        if state.is_terminal():
+            return float(0 if state.winner == 0 else (1 if state.winner == 1 else -1))
+        from bttt.solver import search
+        from bttt.solver.table import new_table
+
+        solver = self._solvers.get(state.rules)
+        if solver is None:
+            solver = self._solvers[state.rules] = Solver(state.rules, tt_bits=self.tt_bits)
+        solver.tt, solver.stack = new_table(self.tt_bits), search.new_stack()
+        me, opp = (state.p1, state.p2) if state.to_move == 1 else (state.p2, state.p1)
+        mover = 1.0 if state.to_move == 1 else -1.0
+        # The fastest win lies at an odd distance and the longest loss at an even one (values.py).
+        win_within = win_score(self.horizon if self.horizon % 2 else self.horizon - 1)
+        loss_within = loss_score(self.horizon if self.horizon % 2 == 0 else self.horizon - 1)
+        try:
+            if solver.test(me, opp, win_within, Budget(nodes=self.nodes).start(solver.nodes)).lo >= win_within:
+                return mover
+            if (
+                loss_within < 0
+                and solver.test(me, opp, loss_within + 1, Budget(nodes=self.nodes).start(solver.nodes)).hi
+                <= loss_within
+            ):
+                return -mover
+        except BudgetExhausted:
+            return None
+        return None
+
+    def __repr__(self) -> str:
+        return f"SolverJudge(horizon={self.horizon}, nodes={self.nodes})"
+
+
 def first_verdict(*judges: Judge) -> Judge:
     """A judge that asks ``judges`` in turn and returns the first value that is not None.
 
@@ -84,3 +146,9 @@ def judge_name(judge: Judge | None) -> str:
     if judge is None:
         return "none"
     return str(getattr(judge, "name", None) or repr(judge))
+
+
+def default_judge() -> Judge:
+    """The judge of generated openings: the solver's "won within 7 plies?" first, the depth-4 search's value
+    for the rest (see the module docstring)."""
+    return first_verdict(SolverJudge(), MinimaxJudge(depth=4))

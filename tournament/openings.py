@@ -12,9 +12,10 @@
    move order is ignored (the game goes on from the position). Each candidate is turned into the member of
    its class with the smallest key (sorted player 1 stones, then player 2 stones) and skipped if that class
    was taken.
-3. *Balanced.* The judge (:mod:`tournament.opening_judges`; default ``MinimaxJudge(depth=4)``) values the
-   position for player 1; a candidate is rejected when the value is ±1 (a win for either side proven within
-   the judge's horizon) or, with ``max_value`` set, when ``|value| > max_value``. A judge's None (it cannot
+3. *Balanced.* The judge (:mod:`tournament.opening_judges`; by default the exact solver asked whether either
+   side forces a win within 7 plies, then the depth-4 alpha-beta search for a value) values the position for
+   player 1; a candidate is rejected when the value is ±1 (a win for either side proven within the judge's
+   horizon) or, with ``max_value`` set, when ``|value| > max_value``. A judge's None (it cannot
    tell) keeps the candidate, with its value recorded as unknown.
 4. The first N candidates kept form the layout's openings, in the order they were found. Fewer than N after
    every candidate (or ``max_candidates`` draws) is an error that says how many exist.
@@ -45,7 +46,7 @@ from bttt.cells import cell_name, parse_cells
 from bttt.errors import BtttError
 from bttt.layouts import layout_name, parse_layout
 from bttt.symmetry import permutation, preserving_transforms
-from tournament.opening_judges import Judge, MinimaxJudge, judge_name
+from tournament.opening_judges import Judge, default_judge, judge_name
 from tournament.schedule import derive_seed
 
 FORMAT = "bttt-openings-1"
@@ -287,7 +288,8 @@ def generate_openings(
         n: openings per layout.
         plies: moves in each opening (0 gives the empty board, so ``n`` must be 1).
         seed: the suite's seed (e.g. the tournament's).
-        judge: a judge, None to accept every distinct position, or ``"default"`` (``MinimaxJudge(depth=4)``).
+        judge: a judge, None to accept every distinct position, or ``"default"``
+            (:func:`tournament.opening_judges.default_judge`: the solver within 7 plies, then the depth-4 search).
         max_value: also reject positions the judge values beyond ±``max_value`` (None: only proven wins).
         rows, cols, win_length: the board.
         max_candidates: random candidates to try per layout before giving up (default ``200 * n + 2000``).
@@ -297,7 +299,7 @@ def generate_openings(
     if plies < 0:
         raise OpeningsError(f"--opening-plies must be 0 or more, got {plies}")
     if judge == "default":
-        judge = MinimaxJudge(depth=4)
+        judge = default_judge()
     limit = max_candidates if max_candidates is not None else 200 * n + 2000
     base = Rules(rows, cols, win_length)
     out: dict[str, tuple[Opening, ...]] = {}

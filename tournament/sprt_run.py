@@ -33,7 +33,7 @@ from bttt.layouts import layout_name
 from bttt.rules import Rules
 from tournament.defaults import DEFAULT_OPENING_PLIES, DEFAULT_OPENINGS, DEFAULT_SUITE
 from tournament.driver import _allowed_plugins, _play_all, _task, check_usable_for_overwrite, resolve_agents
-from tournament.opening_judges import MinimaxJudge, judge_name
+from tournament.opening_judges import default_judge, judge_name
 from tournament.openings import LayoutOpenings
 from tournament.pairs import form_pairs
 from tournament.schedule import GameKey, describe_cells, parse_suite, parse_train
@@ -186,7 +186,7 @@ def plan_config(spec: SprtRunSpec, old: dict | None) -> dict:
         if spec.max_rounds is not None
         else old.get("sprt_max_rounds", DEFAULT_MAX_ROUNDS),
     }
-    judge = judge_name(MinimaxJudge(depth=4))
+    judge = judge_name(default_judge())
     config["openings"] = _stream_id(config, n, plies, judge)
     config["sprt_openings"] = {"per_round": n, "plies": plies, "judge": judge}
     return config
@@ -250,7 +250,7 @@ def run_sprt(
     rules = Rules(config["rows"], config["cols"], config["win_length"])
     per_round, plies = config["sprt_openings"]["per_round"], config["sprt_openings"]["plies"]
     max_rounds = int(config["sprt_max_rounds"])
-    judge = MinimaxJudge(depth=4)
+    judge = default_judge()
     a, b = names
     streams = {
         lay: LayoutOpenings(rules, lay, plies, config["seed"], judge, None, 200 * per_round * max_rounds + 2000)

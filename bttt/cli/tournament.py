@@ -68,7 +68,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         type=int,
         metavar="K",
         help=f"plies of each opening (default {DEFAULT_OPENING_PLIES}); openings are distinct under the layout's "
-        "symmetries and not already won within a depth-4 search",
+        "symmetries and not won by either side within 7 plies (the solver) or 4 (the search's value)",
     )
     p.add_argument("--openings-file", metavar="FILE", help="openings from a file, one serialised position a line")
     p.add_argument(
