@@ -1,7 +1,8 @@
-"""How often random openings are already decided: the share of random k-ply games that the minimax judge
-proves won for one side within its horizon, by layout and judge depth.
+"""How often random openings are already decided: the share of random k-ply games that a judge proves won for
+one side within its horizon, by layout and judge (the minimax search to each depth, the solver to each horizon).
 
-    .venv/bin/python scripts/opening_balance.py [--layouts D4,A1,C3] [--plies 2 4 6] [--depths 4 6] [--games 200]
+    .venv/bin/python scripts/opening_balance.py [--layouts D4,A1,C3] [--plies 2 4 6] [--depths 4 6]
+        [--solver-horizons 7] [--games 200]
 
 Each candidate is a random game of k plies (moves uniform among the legal ones, seeded), as
 ``tournament.openings.generate_openings`` draws them when it does not enumerate; games that end before the
@@ -17,7 +18,7 @@ import numpy as np
 
 from bttt import GameState, Rules
 from bttt.layouts import parse_layout
-from tournament.opening_judges import MinimaxJudge
+from tournament.opening_judges import MinimaxJudge, SolverJudge
 
 
 def main() -> None:
@@ -25,11 +26,13 @@ def main() -> None:
     ap.add_argument("--layouts", default="D4,A1,C3")
     ap.add_argument("--plies", type=int, nargs="+", default=[2, 4, 6])
     ap.add_argument("--depths", type=int, nargs="+", default=[4, 6])
+    ap.add_argument("--solver-horizons", type=int, nargs="*", default=[7])
     ap.add_argument("--games", type=int, default=200)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
-    judges = {d: MinimaxJudge(depth=d) for d in args.depths}
-    head = " ".join(f"{'depth ' + str(d) + ': P1  P2  time':>23s}" for d in args.depths)
+    judges = {f"depth {d}": MinimaxJudge(depth=d) for d in args.depths}
+    judges.update({f"solver {h}": SolverJudge(horizon=h) for h in args.solver_horizons})
+    head = " ".join(f"{name + ': P1  P2  time':>23s}" for name in judges)
     print(f"{'layout':8s} {'plies':>5s} {'ended':>6s} {head}")
     for layout in args.layouts.split(","):
         rules = Rules(bricks=parse_layout(layout))
@@ -53,11 +56,12 @@ def main() -> None:
                 values = [judge(s) for s in states]
                 ms = (time.perf_counter() - t0) / max(len(states), 1) * 1000
                 n = max(len(states), 1)
-                p1, p2 = sum(v >= 1 for v in values) / n, sum(v <= -1 for v in values) / n
+                p1 = sum(v is not None and v >= 1 for v in values) / n
+                p2 = sum(v is not None and v <= -1 for v in values) / n
                 cols.append(f"{p1:6.1%} {p2:6.1%} {ms:6.1f} ms")
             print(f"{layout:8s} {plies:5d} {ended:6d} " + " ".join(f"{c:>23s}" for c in cols))
     print("P1, P2: share of the openings still going that the judge proves won for player 1 / player 2 within its")
-    print("depth; time: judge time per position")
+    print("depth or horizon; time: judge time per position")
 
 
 if __name__ == "__main__":
