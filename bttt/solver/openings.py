@@ -72,6 +72,7 @@ def solve_orbit(
         return previous
     solver = Solver(rules, tt_bits=bits_for_memory(memory_mb), store=store)
     state = GameState(rules)
+    cpu0 = time.process_time()
     try:
         sol = solve(state, solver=solver, budget=Budget(budget_seconds), moves="optimal", pv=True)
     finally:
@@ -97,6 +98,7 @@ def solve_orbit(
         "principal_line": [name(m) for m in sol.pv],
         "nodes": sol.nodes,
         "seconds": round(sol.seconds, 3),
+        "cpu_seconds": round(time.process_time() - cpu0, 3),
         "effort": {
             "nodes": sol.nodes + spent_before.get("nodes", 0),
             "seconds": round(sol.seconds + spent_before.get("seconds", 0.0), 3),
@@ -202,6 +204,8 @@ def cell_map(entries: list[dict], rows: int = 7, cols: int = 7) -> dict[str, dic
                 "optimal_first_moves": [cell_name(m, rows, cols) for m in moves],
                 "nodes": e["nodes"],
                 "seconds": e["seconds"],
+                "cpu_seconds": e.get("cpu_seconds"),
+                "machine": e["machine"],
             }
     return dict(sorted(out.items(), key=lambda kv: parse_cell(kv[0], rows, cols)))
 
