@@ -10,6 +10,7 @@ import json
 import time
 from urllib.parse import urlencode
 
+from tournament.report_quality import quality_blocks
 from tournament.tables import Table
 
 INTRO_HEATMAPS = (
@@ -73,6 +74,7 @@ def blocks(report, images: dict[str, list[str]]) -> list[tuple[str, object]]:
         out += [("h3", "By distance from training"), ("table", t["by_distance"])]
     out += [("h3", "By symmetry orbit"), ("table", t["by_orbit"])]
     out += [("h3", "Every layout"), ("table", t["cells"])]
+    out += quality_blocks(report, images)  # when bttt analyse has judged the moves
     out.append(("links", [(f"{k}.csv", f"{k}.csv") for k in t]))
     return out
 

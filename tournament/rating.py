@@ -40,6 +40,7 @@ class Ratings:
     log_nu_se: float
     games: np.ndarray  # rated games per agent
     iterations: int
+    anchor: str | None = None  # the agent rated 0 (tournament.rating_anchor), None: ratings sum to zero
 
     @property
     def elo(self) -> np.ndarray:

@@ -19,6 +19,8 @@ from bttt.cells import cell_name, parse_cells
 from tournament.generalization import CRASH, AgentGeneralization, analyse, orbit_label
 from tournament.play import FAULTS
 from tournament.rating import Ratings, fit_ratings, outcome_counts
+from tournament.rating_anchor import anchor_report_ratings
+from tournament.report_quality import quality_tables, write_quality_figures
 from tournament.report_stats import TournamentStats, compute_stats
 from tournament.standings import standings_table
 from tournament.stats_tables import sprt_table, stats_tables
@@ -108,6 +110,7 @@ def build_report(db: str | Path, train: str | None = None) -> Report:
     else:
         rated = [(g.p1, g.p2, g.winner) for g in games if g.termination != CRASH]
         ratings = fit_ratings(outcome_counts(rated, names), names)
+    ratings, stats = anchor_report_ratings(ratings, stats)
     gen = analyse(games, agents, train, rows, cols)
     sources = {g.name: g.training_source for g in gen}
     pair_tables = stats_tables(stats, labels, config, sources)
@@ -121,6 +124,7 @@ def build_report(db: str | Path, train: str | None = None) -> Report:
         "by_distance": distance_table(gen, labels),
         "by_orbit": orbit_table(gen, labels, config),
         "cells": cells_table(gen, labels),
+        **quality_tables(db, gen, labels, rows, cols),  # when bttt analyse has judged the moves
     }
     from tournament.viewer import read_analysis
 
@@ -353,6 +357,7 @@ def write_report(
         from tournament.figures import write_figures
 
         images = write_figures(report, out)
+        images["blunders"] = write_quality_figures(report, out)
         written += [name for kind, names in images.items() if kind != "heatmap_links" for name in names]
     from tournament.viewer import write_viewer
 

@@ -34,7 +34,9 @@ def standings_table(r: Ratings, games, labels, stats: TournamentStats | None = N
                 tally[name]["faults"] += 1
     order = r.order()
     t = Table(
-        "Ratings (Bradley-Terry-Davidson with first-move advantage; Elo scale, mean 0, 95% CI)",
+        "Ratings (Bradley-Terry-Davidson with first-move advantage; Elo scale, "
+        + (f"{r.anchor} = 0" if r.anchor else "mean 0")
+        + ", 95% CI)",
         ["rank", "agent", "Elo", "95% CI", "games", "score", "score as P1", "score as P2", "faults", "LOS over next"],
         raw_headers=[
             "rank",
