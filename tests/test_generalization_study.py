@@ -1,0 +1,81 @@
+"""The statistics of the generalization study (scripts/generalization_tables.py) on hand-built pairs."""
+
+from __future__ import annotations
+
+import numpy as np
+from script_modules import load_script_module
+
+tables = load_script_module("generalization_tables")
+LAYOUTS = tables.LAYOUTS
+
+
+def _pairs(rows, training=None) -> object:
+    agent, opp, layout, key, score = zip(*rows, strict=True)
+    return tables.Pairs(
+        np.array(agent),
+        np.array(opp),
+        np.array([LAYOUTS.index(x) for x in layout], dtype=np.int64),
+        np.array(key),
+        np.array(score, dtype=float),
+        training or {},
+    )
+
+
+def test_matched_pairs_join_on_opponent_cell_and_opening():
+    p = _pairs(
+        [
+            ("x", "o1", "A1", "k1", 1.0),
+            ("y", "o1", "A1", "k1", 0.25),
+            ("x", "o1", "A1", "k2", 0.5),  # y did not play k2: left out
+            ("x", "o2", "A1", "k1", 0.0),
+            ("y", "o2", "A1", "k1", 0.5),
+            ("y", "o1", "B2", "k1", 1.0),  # x did not play B2
+        ]
+    )
+    cells, diff = tables.matched(p, "x", "y", ("o1", "o2"))
+    assert sorted(diff.tolist()) == [-0.5, 0.75]
+    assert set(cells.tolist()) == {LAYOUTS.index("A1")}
+    _, only_o1 = tables.matched(p, "x", "y", ("o1",))
+    assert only_o1.tolist() == [0.75]
+
+
+def test_gap_estimate_recovers_a_known_gap_and_its_power():
+    rng = np.random.default_rng(0)
+    train = tables.train_mask({"D4"})
+    cells, scores = [], []
+    for c, name in enumerate(LAYOUTS):
+        mean = 0.8 if name == "D4" else 0.5 + 0.1 * rng.standard_normal()
+        n = 64 if name == "D4" else 4
+        cells += [c] * n
+        scores += list(np.clip(mean + 0.2 * rng.standard_normal(n), 0, 1))
+    cells, scores = np.array(cells), np.array(scores)
+    est = tables.gap_estimate(cells, scores, train, 2000, 1)
+    assert est.gap.low < est.gap.value < est.gap.high
+    assert est.gap.low > 0.15 and est.gap.high < 0.45  # the true gap is 0.3
+    se = (est.gap.high - est.gap.low) / (2 * 1.96)
+    assert abs(est.detectable - 2.8 * se) < 0.35 * est.detectable  # power formula ~ bootstrap spread
+
+
+def test_gap_estimate_is_zero_width_without_any_variation():
+    train = tables.train_mask({"D4"})
+    cells = np.repeat(np.arange(49), 2)
+    est = tables.gap_estimate(cells, np.full(len(cells), 0.5), train, 200, 0)
+    assert (est.gap.value, est.gap.low, est.gap.high, est.detectable) == (0.0, 0.0, 0.0, 0.0)
+
+
+def test_training_cells_are_resampled_within_cells_not_as_two_clusters():
+    # Two training cells with identical means but noisy pairs: drawing 1 of the 2 cells (a cluster bootstrap)
+    # would give a zero-width training interval; resampling pairs within them does not.
+    train = tables.train_mask({"D3", "D4"})
+    rows = []
+    for c in ("D3", "D4"):
+        rows += [c] * 8
+    scores = [0.0, 1.0] * 8
+    novel = [x for x in LAYOUTS if x not in ("D3", "D4")]
+    for c in novel:
+        rows += [c] * 2
+        scores += [0.5, 0.5]
+    cells = np.array([LAYOUTS.index(x) for x in rows])
+    est = tables.gap_estimate(cells, np.array(scores), train, 500, 0)
+    assert est.train.value == 0.5
+    assert est.train.high - est.train.low > 0.2
