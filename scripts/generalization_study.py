@@ -63,10 +63,12 @@ def bttt(args: list[str], work: Path) -> None:
     subprocess.run([sys.executable, "-m", "bttt", *args], cwd=work, env=env, check=True)
 
 
-def tournament(work: Path, db: str, labels: list[str], bricks: str, openings: int, workers: int) -> None:
+def tournament(
+    work: Path, db: str, labels: list[str], bricks: str, openings: int, workers: int, gauntlets=OPPONENTS
+) -> None:
     """One gauntlet per paper opponent: ``labels`` against each of them (and they against each other)."""
     specs = [AGENTS[label] for label in labels]
-    for gauntlet in OPPONENTS:
+    for gauntlet in gauntlets:
         bttt(
             [
                 "tournament",
@@ -129,8 +131,10 @@ ORBIT_CELLS = "A1,A2,A3,A4,B2,B3,B4,C3,C4"
 def cmd_paper100(args: argparse.Namespace) -> None:
     """The paper's D4 network at 100 simulations: dense D4, then 9 novel cells (one per orbit) with core's
     openings (they are generated per layout from the same seed, so its pairs match core.db's)."""
-    tournament(args.work, "dense.db", ["paper-baseline s100"], "D4", 16, args.workers)
-    tournament(args.work, "subset.db", ["paper-baseline s0", "paper-baseline s100"], ORBIT_CELLS, 2, args.workers)
+    for opponent in OPPONENTS:  # one opponent at a time: a stop after the first leaves a complete design
+        tournament(args.work, "dense.db", ["paper-baseline s100"], "D4", 16, args.workers, (opponent,))
+        labels = ["paper-baseline s0", "paper-baseline s100"]
+        tournament(args.work, "subset.db", labels, ORBIT_CELLS, 2, args.workers, (opponent,))
 
 
 def cmd_crossover(args: argparse.Namespace) -> None:

@@ -269,6 +269,12 @@ def paired_step(p: Pairs, x: str, y: str, opponents: tuple[str, ...], include: n
     if d4.sum() > 1:
         s = Strata.from_labels(np.zeros(int(d4.sum()), dtype=np.int64), 1)
         d4_iv = interval_from(float(diff[d4].mean()), s.means(diff[d4], reps, as_generator(5))[:, 0])
+    gap = "-"
+    d4_mask = train_mask(set())
+    if d4.sum() > 1 and np.any(include[cells] & ~d4):
+        keep = include[cells] | d4
+        est = gap_estimate(cells[keep], diff[keep], d4_mask, reps, 7)
+        gap = f"{fmt(est.gap)} (detectable {est.detectable:.3f})"
     xi, yi = p.of(x, opponents), p.of(y, opponents)
     poi = probability_of_improvement(
         p.layout[xi], p.score[xi], p.layout[yi], p.score[yi], len(LAYOUTS), include, reps=reps, rng=6
@@ -283,6 +289,7 @@ def paired_step(p: Pairs, x: str, y: str, opponents: tuple[str, ...], include: n
         "detectable": f"{det:.3f}",
         "P(x > y)": fmt(poi),
         "x - y on D4": "-" if d4_iv is None else f"{fmt(d4_iv)} ({int(d4.sum())} pairs)",
+        "D4 minus these cells": gap,
     }
 
 
