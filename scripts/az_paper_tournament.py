@@ -29,9 +29,11 @@ SIMS = (0, 100)
 OPPONENTS = ("minimax:preset=paper", "mcts:preset=paper")
 
 
-def bttt(*args: str, cwd: Path) -> None:
+def bttt(*args: str, cwd: Path, inference: str | None = None) -> None:
     cmd = [sys.executable, "-m", "bttt", *args]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}  # one torch thread per tournament worker
+    if inference:
+        env["BTTT_INFERENCE"] = inference  # the inference backend (agents.alphazero.evaluator)
     print("+ bttt " + " ".join(args), flush=True)
     subprocess.run(cmd, cwd=cwd, env=env, check=True)
 
@@ -105,6 +107,17 @@ def main() -> None:
     parser.add_argument("--suite", default="all")
     parser.add_argument("--workers", default="1")
     parser.add_argument("--summary-only", action="store_true", help="only print the summary of --dir")
+    parser.add_argument(
+        "--batch-games",
+        default=None,
+        help="games played together per worker, their network calls pooled (bttt tournament --batch-games; "
+        "default: bttt's; 1 = one game at a time, as before batched play)",
+    )
+    parser.add_argument(
+        "--inference", choices=("torch", "plain", "onnx"), help="inference backend (default: $BTTT_INFERENCE or torch)"
+    )
+    parser.add_argument("--device", help="device for the networks (adds device=... to the agent specs; default auto)")
+
     args = parser.parse_args()
     work = Path(args.dir).resolve()
     work.mkdir(parents=True, exist_ok=True)
@@ -114,7 +127,9 @@ def main() -> None:
             if not (work / f"{net}.pt").exists():
                 src = Path(args.models).resolve() / f"alphazero_{net}.h5"
                 bttt("import-keras", str(src), "--out", f"{net}.pt", cwd=work)
-        agents = [f"alphazero:checkpoint={n}.pt,simulations={s},paper=true" for n in NETS for s in SIMS]
+        extra = f",device={args.device}" if args.device else ""
+        agents = [f"alphazero:checkpoint={n}.pt,simulations={s},paper=true{extra}" for n in NETS for s in SIMS]
+        batching = ["--batch-games", str(args.batch_games)] if args.batch_games else []
         for gauntlet in OPPONENTS:
             bttt(
                 "tournament",
@@ -136,7 +151,9 @@ def main() -> None:
                 report,
                 "--no-progress",
                 "--no-report",
+                *batching,
                 cwd=work,
+                inference=args.inference,
             )
         bttt("report", "--db", db, "--out", report, "--quiet", cwd=work)
     from agents.alphazero.checkpoint import load_checkpoint

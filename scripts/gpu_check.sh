@@ -19,7 +19,7 @@
 #                1024 parallel games (48 simulations), and the CPU at 64 parallel games for the ratio.
 #   6. train     bttt train: 3 iterations on the device, then resumed for a 4th on the CPU; a check that the
 #                checkpoint moved (progress, provenance, weights).
-#   7. gauntlet  HOOK, not filled yet: the paper networks' 49-cell gauntlet with device=cuda (see below).
+#   7. gauntlet  the paper networks' 49-cell gauntlet with device=cuda, batched, compared with the CPU results.
 #   8. memory    peak GPU memory (torch's own peak per step from the logs, nvidia-smi's sampled peak).
 # A step that fails is recorded and the next one still runs; the exit code is 1 if any step failed.
 set -uo pipefail
@@ -219,22 +219,32 @@ for d in ("cpu", device):
     print(f"{d}: value {values[0]:+.4f}, best move {state.rules.name(int(priors[0].argmax()))}")
 EOF
 
-# ---------------------------------------------------------------- 7. gauntlet (HOOK)
-# >>> LEAD: fill this in once batched tournament play (issue 14) exists. It should run the paper networks'
-# >>> 49-cell gauntlet with device=cuda, e.g.
-# >>>   "$PY" scripts/az_paper_tournament.py --models <bttt-paper-models> --dir "$OUT/gauntlet" --suite all \
-# >>>       --workers 2 --device cuda
-# >>> (the paper models are the authors' .h5 files: ../shared/reference/bttt-paper-models in the project
-# >>> workspace; the device machine only has what the run copies), and compare its results cell by cell
-# >>> with docs/alphazero-paper-networks/. Until then the step is recorded as not run.
+# ---------------------------------------------------------------- 7. gauntlet
+# The paper networks' 49-cell gauntlet (docs/alphazero-paper-networks.md) with device=cuda and batched
+# tournament play (issue 14: each worker plays groups of games, their network calls pooled), compared cell by
+# cell with the committed CPU results. The paper models are the authors' .h5 files (importing them needs
+# h5py, bttt[keras]); they are looked for in $BTTT_PAPER_MODELS, ./shared/reference and ../shared/reference.
 # shellcheck disable=SC2317  # invoked through step
 gauntlet() {
-  echo "NOT RUN: batched tournament play (issue 14) does not exist yet; this is the hook for it"
-  return 1
+  set -o pipefail
+  local models=""
+  for d in "${BTTT_PAPER_MODELS:-}" shared/reference/bttt-paper-models ../shared/reference/bttt-paper-models; do
+    if [ -n "$d" ] && [ -e "$d/alphazero_r3.h5" ]; then models="$d"; break; fi
+  done
+  if [ -z "$models" ]; then
+    echo "NOT RUN: no paper models (alphazero_r3.h5) in \$BTTT_PAPER_MODELS, shared/reference or ../shared/reference"
+    return 1
+  fi
+  "$PY" -c "import h5py" 2> /dev/null || "$PY" -m pip install -q h5py || { echo "NOT RUN: h5py missing"; return 1; }
+  local dev_flag=() suite=D4  # on the CPU (a rehearsal of this script) one cell only
+  [ "$DEVICE" = cuda ] && { dev_flag=(--device cuda); suite=all; }
+  "$PY" scripts/az_paper_tournament.py --models "$models" --dir "$OUT/gauntlet" --suite "$suite" --workers 2 \
+    "${dev_flag[@]}" | tail -30 \
+    && "$PY" scripts/compare_paper_cells.py "$OUT/gauntlet/report-$suite/cells.csv"
 }
-GAUNTLET_READY=0  # >>> LEAD: set to 1 once gauntlet() above runs the real command
+GAUNTLET_READY=1  # batched tournament play landed (issue 14)
 if [ "$GAUNTLET_READY" = 1 ]; then
-  step gauntlet 240 bash -c "$(declare -f gauntlet); PY='$PY'; OUT='$OUT'; gauntlet"
+  step gauntlet 240 bash -c "$(declare -f gauntlet); PY='$PY'; OUT='$OUT'; DEVICE='$DEVICE'; gauntlet"
 else
   echo "| gauntlet | not run: hook waiting for batched tournament play (issue 14) | 0 | |" >> "$SUMMARY"
 fi

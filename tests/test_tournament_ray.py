@@ -49,3 +49,20 @@ def test_ray_worker_death_is_recorded_as_crash(local_ray, tmp_path):
     stored = games(tmp_path / "d.db")
     assert summary.played == len(stored) == 2
     assert all(v[2] == "crash" for v in stored.values())
+
+
+def test_ray_backend_plays_groups_of_batched_games_and_splits_a_dying_group(local_ray, tmp_path):
+    batcher = f"{T}:batcher"
+    spec = TournamentSpec(
+        openings=0, agents=[RANDOM, batcher, f"{T}:batcher:after=1,bad=true"], suite="D4,A1", games_per_colour=2
+    )
+    via_ray = run_tournament(spec, tmp_path / "ray.db", backend="ray", progress=False)
+    one_by_one = run_tournament(spec, tmp_path / "single.db", workers=2, progress=False, batch_games=1)
+    assert via_ray.played == one_by_one.played == 3 * 2 * 2 * 2
+    assert games(tmp_path / "ray.db") == games(tmp_path / "single.db")
+    dying = TournamentSpec(openings=0, agents=[RANDOM, batcher, f"{T}:dier"], suite="D4", games_per_colour=1)
+    run_tournament(dying, tmp_path / "d.db", backend="ray", progress=False, max_crashes=1)
+    stored = games(tmp_path / "d.db")
+    assert len(stored) == 6
+    for key, (_, _, termination, _) in stored.items():
+        assert (termination == "crash") == (f"{T}:dier" in (key.p1, key.p2))

@@ -155,3 +155,46 @@ class SlowFirst(Scripted):
 
 def slow_first(seconds: float = 1.0) -> Agent:
     return SlowFirst(seconds)
+
+
+class EchoRequest:
+    """A batch request served by echoing its payload (``bad`` ones make the whole call raise)."""
+
+    batch_key = "echo"
+    size = 1
+    calls: list[int] = []  # sizes of the calls served (in this process)
+
+    def __init__(self, payload: int, bad: bool) -> None:
+        self.payload = payload
+        self.bad = bad
+
+    @staticmethod
+    def serve(requests):
+        EchoRequest.calls.append(len(requests))
+        if any(r.bad for r in requests):
+            raise RuntimeError("deliberate network failure")
+        return [r.payload for r in requests]
+
+
+class Batcher(Scripted):
+    """Picks its random move through a batched request (``agents.batching``); ``bad`` breaks move ``after``."""
+
+    def __init__(self, after: int = 0, bad: bool = False) -> None:
+        super().__init__(after)
+        self.bad = bad
+
+    def step_requests(self, state):
+        self.moves += 1
+        actions = state.legal_actions()
+        index = int(self.rng.integers(len(actions)))
+        echoed = yield EchoRequest(index, self.bad and self.moves > self.after)
+        return actions[echoed]
+
+    def step(self, state) -> int:
+        from agents.batching import run_alone
+
+        return run_alone(self.step_requests(state))
+
+
+def batcher(after: int = 0, bad: bool = False) -> Agent:
+    return Batcher(after, bad)

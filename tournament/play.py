@@ -79,16 +79,19 @@ class MoveTimeout(Exception):
     """Raised inside an agent's ``step`` when its move time runs out."""
 
 
-_AGENTS: dict[tuple[str, int], object] = {}
+_AGENTS: dict[tuple[str, int, int], object] = {}
 
 
-def agent_for(spec: str, seat: int, warm_up: GameState | None = None, plugins: tuple[str, ...] | None = None):
-    """This process's agent for ``spec`` in ``seat`` (built once, reused across games).
+def agent_for(
+    spec: str, seat: int, warm_up: GameState | None = None, plugins: tuple[str, ...] | None = None, slot: int = 0
+):
+    """This process's agent for ``spec`` in ``seat`` (built once, reused across games); games played together
+    (:mod:`tournament.batch_play`) each have their own ``slot``.
 
     With ``warm_up`` (a state; used when moves are timed) a new agent first plays one untimed move from it,
     so that one-off costs such as loading compiled numba kernels are not charged to its first timed move.
     """
-    key = (spec, seat)
+    key = (spec, seat, slot)
     agent = _AGENTS.get(key)
     if agent is None:
         from agents.registry import make_agent
@@ -117,9 +120,9 @@ def _warm_up(agent, state: GameState, budget: float = 30.0) -> None:
             signal.signal(signal.SIGALRM, old)
 
 
-def forget_agent(spec: str, seat: int) -> None:
+def forget_agent(spec: str, seat: int, slot: int = 0) -> None:
     """Drop a cached agent (after a fault its internal state cannot be trusted)."""
-    _AGENTS.pop((spec, seat), None)
+    _AGENTS.pop((spec, seat, slot), None)
 
 
 def clear_agents() -> None:

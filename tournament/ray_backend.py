@@ -12,17 +12,27 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from bttt.parallel import connect_ray
-from tournament.play import GameResult, GameTask, crash_result, play_game
+from tournament.play import GameResult, GameTask, crash_result
 
 
-def _play(task: GameTask) -> dict:
-    return play_game(task).to_dict()
+def _play(unit: GameTask | list[GameTask]) -> list[dict]:
+    from tournament.runner import play_unit
+
+    return [r.to_dict() for r in play_unit(unit)]
 
 
 def iter_ray(
-    tasks: list[GameTask], address: str | None = None, workers: int | None = None, max_crashes: int = 2
+    tasks: list[GameTask | list[GameTask]],
+    address: str | None = None,
+    workers: int | None = None,
+    max_crashes: int = 2,
 ) -> Iterator[GameResult]:
-    """Yield every task's result from a Ray cluster (``address``) or a local Ray instance."""
+    """Yield every task's result from a Ray cluster (``address``) or a local Ray instance.
+
+    A task may be a list: a group of games played together in one Ray task (:mod:`tournament.batch_play`).
+    A group whose worker keeps dying is split: its games are retried one per task, so only the culprit is
+    recorded as a crash.
+    """
     ray, started_here = connect_ray(address, workers)
     from ray.exceptions import RayError, RayTaskError
 
@@ -44,9 +54,13 @@ def iter_ray(
                 except RayTaskError as exc:  # play_game itself failed: a bug, not an agent fault
                     raise exc.as_instanceof_cause() from None
                 except RayError as exc:  # the worker (or its node) died, also after Ray's retries
+                    if isinstance(task, list):  # find the culprit: its games one per task
+                        pending.extend(reversed(task))
+                        continue
                     yield crash_result(task, f"Ray task failed after {max_crashes} tries: {type(exc).__name__}")
                     continue
-                yield GameResult.from_dict(data)
+                for item in data:
+                    yield GameResult.from_dict(item)
     finally:
         if started_here:
             ray.shutdown()

@@ -23,6 +23,15 @@ from tournament.defaults import DEFAULT_MAX_CRASHES
 from tournament.play import GameResult, GameTask, crash_result, play_game
 
 
+def play_unit(unit: GameTask | list[GameTask]) -> list[GameResult]:
+    """A single game, or a group of games played together (:func:`tournament.batch_play.play_group`)."""
+    if isinstance(unit, list):
+        from tournament.batch_play import play_group
+
+        return play_group(unit)
+    return [play_game(unit)]
+
+
 def _init_worker() -> None:
     """Worker start-up: ignore Ctrl-C (the driver handles it and stops the pool), and one math thread per
     worker (games already run in parallel; like Ray, unless the user set these variables)."""
@@ -44,9 +53,16 @@ def _context():
     return ctx
 
 
-def iter_local(tasks: list[GameTask], workers: int, max_crashes: int = DEFAULT_MAX_CRASHES) -> Iterator[GameResult]:
-    """Yield every task's result, in completion order, from ``workers`` processes."""
-    pending: deque[GameTask] = deque(tasks)
+def iter_local(
+    tasks: list[GameTask | list[GameTask]], workers: int, max_crashes: int = DEFAULT_MAX_CRASHES
+) -> Iterator[GameResult]:
+    """Yield every task's result, in completion order, from ``workers`` processes.
+
+    A task may be a list of tasks: a group played together in one worker
+    (:mod:`tournament.batch_play`). If a group's worker dies, its games become suspects and are replayed
+    one at a time like any others.
+    """
+    pending: deque[GameTask | list[GameTask]] = deque(tasks)
     suspects: deque[GameTask] = deque()
     crashes: Counter = Counter()
     ctx = _context()
@@ -74,24 +90,25 @@ def iter_local(tasks: list[GameTask], workers: int, max_crashes: int = DEFAULT_M
                     yield result
                 clean = True
                 continue
-            inflight: dict[Future, GameTask] = {}
+            inflight: dict[Future, GameTask | list[GameTask]] = {}
             limit = 2 * max(1, workers)
             while pending or inflight:
                 while pending and len(inflight) < limit:
-                    task = pending.popleft()
-                    inflight[pool.submit(play_game, task)] = task
+                    unit = pending.popleft()
+                    inflight[pool.submit(play_unit, unit)] = unit
                 done, _ = wait(inflight, return_when=FIRST_COMPLETED)
                 for fut in done:
-                    task = inflight.pop(fut)
+                    unit = inflight.pop(fut)
                     try:
-                        result = fut.result()
+                        results = fut.result()
                     except BrokenProcessPool:
                         broken = True
-                        suspects.append(task)
+                        suspects.extend(unit if isinstance(unit, list) else [unit])
                         continue
-                    yield result
+                    yield from results
                 if broken:
-                    suspects.extend(inflight.values())
+                    for unit in inflight.values():
+                        suspects.extend(unit if isinstance(unit, list) else [unit])
                     inflight.clear()
                     break
             clean = True

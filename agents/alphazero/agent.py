@@ -162,8 +162,10 @@ class AlphaZeroAgent(Agent):
         threads: int | None = None,
         seed: int | None = None,
         backend: str = "auto",
+        eval_cache: bool = True,
     ) -> None:
         """Parameters left as None take the registry's defaults; ``c_puct`` and ``reuse_tree`` also take "auto"."""
+        from agents.alphazero.eval_cache import EvalCache
         from agents.alphazero.evaluator import Evaluator, resolve_backend, resolve_device
 
         given = {
@@ -196,8 +198,13 @@ class AlphaZeroAgent(Agent):
         self.backend = resolve_backend(backend)
         net, model = _shared_net(self.checkpoint_path, self.ckpt, self.device, self.backend)
         self.evaluator: Evaluator = Evaluator(net, self.device, PAPER_ILLEGAL_LOGIT if paper else None, model=model)
+        #: Agents with equal keys share one network, so a tournament can pool their games' network calls
+        #: (:mod:`agents.batching`); ``batch_games`` is how many games it should group (more on a GPU).
+        self.batch_key = ("alphazero", str(self.checkpoint_path.resolve()), str(self.device), self.backend)
+        self.batch_games = 64 if self.device.type == "cpu" else 1024
         self.config = self.ckpt.net_config
         self.mcts = None
+        self.eval_cache = EvalCache() if eval_cache else None
         self._seen: tuple[int, tuple[int, ...]] | None = None  # (brick mask, history) the tree root follows
         self.seed(seed)
 
@@ -227,6 +234,8 @@ class AlphaZeroAgent(Agent):
     def reset(self) -> None:
         if self.mcts is not None:
             self.mcts.reset()
+        if self.eval_cache is not None:
+            self.eval_cache.clear()
         self._seen = None
 
     # ------------------------------------------------------------------ play
@@ -242,9 +251,16 @@ class AlphaZeroAgent(Agent):
     def policy(self, state: GameState) -> np.ndarray:
         """The distribution the move is drawn from before temperature: root visit shares, or the
         network's masked prior when ``simulations == 0``."""
+        from agents.batching import run_alone
+
+        return run_alone(self._policy_steps(state))
+
+    def _policy_steps(self, state: GameState):
+        """:meth:`policy` as a generator of :class:`~agents.alphazero.network_request.NetworkRequest`."""
         self._check(state)
         if self.simulations == 0:
-            priors, _ = self.evaluator.evaluate_states([state])
+            planes, masks = state.observation()[None], state.legal_mask()[None]
+            priors, _ = yield from self._evaluations(planes, masks)
             return priors[0]
         if self.paper and self.simulations == 1:
             # the original code's single simulation only expands the root: no visits, all tied
@@ -252,7 +268,14 @@ class AlphaZeroAgent(Agent):
             return legal / legal.sum()
         mcts = self._search()
         self._follow(state)
-        visits = mcts.search([state], self.evaluator)[0]
+        steps = mcts.search_steps([state])
+        try:
+            leaves = next(steps)
+            while True:
+                reply = yield from self._evaluations(*leaves)
+                leaves = steps.send(reply)
+        except StopIteration as stop:
+            visits = stop.value[0]
         self._seen = (state.rules.brick_mask, tuple(state.history))
         total = visits.sum()
         return visits / total if total > 0 else visits
@@ -271,8 +294,43 @@ class AlphaZeroAgent(Agent):
         for action in state.history[n:]:
             self.mcts.advance(0, int(action))
 
+    def _evaluations(self, planes: np.ndarray, masks: np.ndarray):
+        """Priors and values of ``planes``: cached positions from the cache, the others from one network request
+        (yielded; see :mod:`agents.batching`)."""
+        from agents.alphazero.network_request import NetworkRequest
+
+        cache = self.eval_cache
+        if cache is None:
+            return (yield NetworkRequest(self.evaluator, np.array(planes), np.array(masks)))
+        keys = cache.keys(planes)
+        hit, priors, values = cache.lookup(keys, masks.shape[1])
+        if hit.all():
+            return priors, values
+        miss = np.flatnonzero(~hit)
+        first: dict[bytes, int] = {}  # a position twice in one batch is evaluated once
+        for i in miss:
+            first.setdefault(keys[i], int(i))
+        rows = np.fromiter(first.values(), np.int64, len(first))
+        new_priors, new_values = yield NetworkRequest(self.evaluator, np.array(planes[rows]), np.array(masks[rows]))
+        cache.store(list(first), new_priors, new_values)
+        where = {key: j for j, key in enumerate(first)}
+        for i in miss:
+            j = where[keys[i]]
+            priors[i], values[i] = new_priors[j], new_values[j]
+        return priors, values
+
+    def step_requests(self, state: GameState):
+        """:meth:`step` as a generator: yields the network requests of its search, returns the move (the
+        protocol of :mod:`agents.batching`; a tournament pools the requests of many games)."""
+        dist = yield from self._policy_steps(state)
+        return self._choose(state, dist)
+
     def step(self, state: GameState) -> int:
-        dist = self.policy(state)
+        from agents.batching import run_alone
+
+        return run_alone(self.step_requests(state))
+
+    def _choose(self, state: GameState, dist: np.ndarray) -> int:
         legal = state.legal_mask()
         dist = np.where(legal, dist, 0.0)
         if self.temperature > 0:

@@ -217,3 +217,31 @@ class Evaluator:
         planes = np.stack([s.observation() for s in states])
         masks = np.stack([s.legal_mask() for s in states])
         return self(planes, masks)
+
+
+@torch.inference_mode()
+def evaluate_together(batches: list[tuple[Evaluator, np.ndarray, np.ndarray]]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Evaluate several ``(evaluator, planes, masks)`` batches whose evaluators share one inference model in a
+    single forward pass; each gets ``(priors, values)`` as its evaluator's ``__call__`` would return them
+    (its own masking), up to the float rounding of a different batch size."""
+    first = batches[0][0]
+    if any(ev.model is not first.model for ev, _, _ in batches):
+        raise ValueError("evaluate_together: the evaluators do not share one inference model")
+    sizes = [len(p) for _, p, _ in batches]
+    planes = np.concatenate([np.asarray(p, dtype=np.float32) for _, p, _ in batches])
+    logits, values = first.logits_values(planes)
+    logits = logits.float()
+    values = values.float().cpu().numpy().astype(np.float32, copy=False)
+    out = []
+    start = 0
+    for (ev, _, masks), n in zip(batches, sizes, strict=True):
+        masks = np.asarray(masks, dtype=bool)
+        if masks.shape != (n, ev.config.n_actions):
+            raise ValueError(f"masks must be bool ({n}, {ev.config.n_actions}), got {masks.shape}")
+        m = torch.from_numpy(masks).to(ev.device, non_blocking=True)
+        priors = masked_priors(logits[start : start + n], m, ev.illegal_logit)
+        out.append((priors.cpu().numpy().astype(np.float32, copy=False), values[start : start + n].copy()))
+        ev.calls += 1
+        ev.positions += n
+        start += n
+    return out

@@ -35,7 +35,7 @@ the returned visit counts always sum to ``simulations``. The root's own evaluati
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -214,6 +214,14 @@ class BatchedMCTS:
         :class:`agents.alphazero.evaluator.Evaluator`. Returns root visit counts,
         float32 ``(len(states), n_cells)``, each row summing to ``simulations``.
         """
+        return drive(self.search_steps(states, add_noise, trees), evaluate)
+
+    def search_steps(
+        self, states: Sequence[GameState], add_noise: bool = False, trees: Sequence[int] | None = None
+    ) -> Generator[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], np.ndarray]:
+        """:meth:`search` as a generator: it yields each step's leaves ``(planes, masks)``, is sent their
+        ``(priors, values)``, and returns the root visit counts. A caller can so pool the leaves of many
+        searches (other games, other agents) into one network call (``tournament.batch_play``)."""
         cfg, f = self.config, self.forest
         trees = list(range(len(states))) if trees is None else [int(t) for t in trees]
         if len(trees) != len(states):
@@ -229,8 +237,12 @@ class BatchedMCTS:
         noisy = add_noise and cfg.noise_fraction > 0
         if noisy:  # reused roots are expanded already
             self._noise(trees)
+        prm, rt = self._params, self._rules
         while True:
-            n = self._step(active, targets, evaluate)
+            n = core.select_leaves(active, targets, f, prm, rt, self._planes, self._masks, self._need)
+            if n > 0:
+                priors, values = yield self._planes[:n], self._masks[:n]
+                self._expand(n, priors, values)
             if noisy:  # fresh roots are expanded by the first step; noise goes in once per root
                 self._noise(trees)
                 noisy = False
@@ -250,12 +262,7 @@ class BatchedMCTS:
         for t in trees:
             core.add_root_noise(self.forest, t, self.rngs, cfg.dirichlet_alpha, cfg.noise_fraction)
 
-    def _step(self, active: np.ndarray, targets: np.ndarray, evaluate: Evaluate) -> int:
-        f, prm, rt = self.forest, self._params, self._rules
-        n = core.select_leaves(active, targets, f, prm, rt, self._planes, self._masks, self._need)
-        if n == 0:
-            return 0
-        priors, values = evaluate(self._planes[:n], self._masks[:n])
+    def _expand(self, n: int, priors: np.ndarray, values: np.ndarray) -> None:
         priors = np.ascontiguousarray(priors, dtype=np.float32)
         values = np.ascontiguousarray(values, dtype=np.float32).reshape(-1)
         if priors.shape != (n, self.n_cells) or values.shape != (n,):
@@ -265,8 +272,18 @@ class BatchedMCTS:
             )
         self.network_calls += 1
         self.evaluated_leaves += n
-        core.expand_and_backup(n, self._need, priors, values, f, prm, rt)
-        return n
+        core.expand_and_backup(n, self._need, priors, values, self.forest, self._params, self._rules)
+
+
+def drive(steps: Generator, evaluate: Evaluate):
+    """Run a generator of :meth:`BatchedMCTS.search_steps` to its end, evaluating what it yields with
+    ``evaluate``; returns its result."""
+    try:
+        request = next(steps)
+        while True:
+            request = steps.send(evaluate(*request))
+    except StopIteration as stop:
+        return stop.value
 
 
 def uniform_evaluate(planes: np.ndarray, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
