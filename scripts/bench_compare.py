@@ -9,8 +9,11 @@ Usage::
 The baseline commit is checked out (once) as a detached git worktree in the temporary folder. Each round runs
 every benchmark script (``scripts/bench_search.py``, ``bench_engine.py``, ``bench_az_selfplay.py``) once in each
 tree -- each tree's own script and packages, in alternating order so background load hits both alike -- and
-reads the figures the script writes with ``--json``. The report gives each figure's median per tree and the
-ratio current / baseline (every figure is a rate: above 1 is faster), with the spread of the per-round ratios.
+reads the figures the script writes with ``--json``. The report gives each figure's median per tree, the
+median of the per-round ratios current / baseline (every figure is a rate: above 1 is faster) with a
+distribution-free ~95% interval for that median (order statistics, so a loaded machine widens it rather than
+biasing it), and a verdict against ``--tolerance``: "drop" when the whole interval lies below ``1 - tolerance``,
+"no drop" when it lies above, else "not decided" (run more rounds).
 The baseline must have the scripts' ``--json`` option (commit 6741725 or later).
 """
 
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -56,12 +60,25 @@ def run_bench(tree: Path, command: list[str]) -> dict[str, float]:
         return json.loads(Path(out.name).read_text())
 
 
+def median_interval(values: list[float], level: float = 0.95) -> tuple[float, float]:
+    """A distribution-free interval for the median: order statistics ``x(k)``, ``x(n-k+1)`` (binomial, p = 1/2)."""
+    xs = sorted(values)
+    n = len(xs)
+    k, tail = 0, 0.0
+    while k < n // 2 and tail + math.comb(n, k) / 2**n <= (1 - level) / 2:
+        tail += math.comb(n, k) / 2**n
+        k += 1
+    return (xs[0], xs[-1]) if k == 0 else (xs[k - 1], xs[n - k])
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("baseline", help="git revision to compare against (e.g. main, a commit id)")
     p.add_argument("--benches", default="search,engine,selfplay", help="comma-separated: search, engine, selfplay")
     p.add_argument("--rounds", type=int, default=3, help="interleaved rounds per benchmark (default 3)")
+    p.add_argument("--tolerance", type=float, default=0.05, help="largest acceptable slowdown (default 0.05)")
     p.add_argument("--out", help="also write the table as Markdown to this file")
+    p.add_argument("--raw", help="also write every run's figures as JSON to this file")
     args = p.parse_args(argv)
     names = [b.strip() for b in args.benches.split(",") if b.strip()]
     unknown = sorted(set(names) - set(BENCHES))
@@ -80,13 +97,14 @@ def main(argv: list[str] | None = None) -> int:
     dirty = " (with uncommitted changes)" if _git("status", "--porcelain", "--untracked-files=no") else ""
     lines = [
         f"Baseline {_git('rev-parse', '--short', args.baseline)} vs current {head}{dirty}; "
-        f"{args.rounds} interleaved rounds; medians; ratio = current / baseline (rates: above 1 is faster), "
-        "with the range of the per-round ratios.",
+        f"{args.rounds} interleaved rounds; medians per tree; ratio = median of the per-round ratios current / "
+        "baseline (rates: above 1 is faster) with its distribution-free ~95% interval; verdict against a "
+        f"{args.tolerance:.0%} slowdown.",
         f"Command: `python scripts/bench_compare.py {args.baseline} --benches {','.join(names)} "
         f"--rounds {args.rounds}`",
         "",
-        "| benchmark | figure | baseline | current | ratio | per-round range |",
-        "| --- | --- | ---: | ---: | ---: | --- |",
+        "| benchmark | figure | baseline | current | ratio | ~95% interval | verdict |",
+        "| --- | --- | ---: | ---: | ---: | --- | --- |",
     ]
     for name in names:
         base_runs, cur_runs = runs[name]["baseline"], runs[name]["current"]
@@ -96,13 +114,19 @@ def main(argv: list[str] | None = None) -> int:
             b = statistics.median(run[key] for run in base_runs)
             c = statistics.median(run[key] for run in cur_runs)
             per_round = [cr[key] / br[key] for br, cr in zip(base_runs, cur_runs, strict=True) if br[key]]
+            lo, hi = median_interval(per_round)
+            floor = 1 - args.tolerance
+            verdict = "drop" if hi < floor else "no drop" if lo >= floor else "not decided"
             lines.append(
-                f"| {name} | {key} | {b:,.1f} | {c:,.1f} | {c / b:.3f} | {min(per_round):.3f}-{max(per_round):.3f} |"
+                f"| {name} | {key} | {b:,.1f} | {c:,.1f} | {statistics.median(per_round):.3f} "
+                f"| {lo:.3f}-{hi:.3f} | {verdict} |"
             )
     text = "\n".join(lines)
     print(text)
     if args.out:
         Path(args.out).write_text(text + "\n")
+    if args.raw:
+        Path(args.raw).write_text(json.dumps({"baseline": args.baseline, "current": head, "runs": runs}, indent=1))
     return 0
 
 
