@@ -311,7 +311,7 @@ def run_tournament(
             if plan.tasks:
                 units = _units(plan.tasks, workers, batch_games, _allowed_plugins(spec))
                 played, faults = _play_all(
-                    store, units, len(plan.tasks), plan.config, workers, backend, address, progress, max_crashes
+                    store, plan.tasks, plan.config, workers, backend, address, progress, max_crashes, units
                 )
         finally:
             store.finish_run(run_id, played, time.perf_counter() - start)
@@ -342,8 +342,11 @@ def _units(tasks: list[GameTask], workers: int, batch_games: int | None, plugins
     return plan_units(tasks, info, workers)
 
 
-def _play_all(store, units, n_games, config, workers, backend, address, progress, max_crashes) -> tuple[int, int]:
+def _play_all(store, tasks, config, workers, backend, address, progress, max_crashes, units=None) -> tuple[int, int]:
+    """Play ``tasks`` (as ``units``, their grouping from :func:`_units`, if given) and store the results."""
     from tqdm import tqdm
+
+    units = list(tasks) if units is None else units
 
     if backend == "ray":
         from tournament.ray_backend import iter_ray
@@ -354,7 +357,7 @@ def _play_all(store, units, n_games, config, workers, backend, address, progress
 
         results = iter_local(units, workers, max_crashes)
     played = faults = 0
-    bar = tqdm(total=n_games, unit="game", disable=not progress, dynamic_ncols=True, smoothing=0.05)
+    bar = tqdm(total=len(tasks), unit="game", disable=not progress, dynamic_ncols=True, smoothing=0.05)
     try:
         for result in results:
             if store.add_game(result, config["rows"], config["cols"]):
