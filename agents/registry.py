@@ -44,6 +44,9 @@ class Param:
     help: str = ""
     choices: tuple | None = None
     check: Callable[[Any], str | None] | None = None
+    #: False for a parameter added after agents were stored by name: at its default it is left out of the
+    #: canonical name, so the names (and tournaments) recorded before it existed still match.
+    named_at_default: bool = True
 
     def convert(self, agent: str, raw: str) -> Any:
         try:
@@ -110,7 +113,8 @@ class AgentEntry:
         """The spec that names exactly this configuration (every parameter, in declaration order)."""
         if not self.params:
             return self.name
-        return self.name + ":" + ",".join(f"{p.name}={format_value(values[p.name])}" for p in self.params)
+        shown = [p for p in self.params if p.named_at_default or values[p.name] != p.default]
+        return self.name + ":" + ",".join(f"{p.name}={format_value(values[p.name])}" for p in shown)
 
     def describe(self) -> list[str]:
         """Text lines for ``bttt agents``: the agent, each parameter with its default and help, the presets."""

@@ -31,8 +31,9 @@ from bttt.kernels import (
 _ONE = np.uint64(1)
 
 # Per-tree integer state columns (``meta[tree, k]``).
-ROOT, NEXT_FREE, NOISE_DONE, LEAF = 0, 1, 2, 3
-N_META = 4
+ROOT, NEXT_FREE, NOISE_DONE, LEAF, DEPTH = 0, 1, 2, 3, 4
+N_META = 5
+_EMPTY = -1  # a free slot of the transposition table
 
 
 class Forest(NamedTuple):
@@ -53,10 +54,27 @@ class Forest(NamedTuple):
     P: np.ndarray  # float32: prior
     bricks: np.ndarray  # uint64 (n_trees,): each tree's brick bitboard
     full: np.ndarray  # uint64 (n_trees,): each tree's playable cells
+    # The transposition graph (``PuctParams.graph``; one column each otherwise): an entry is an *edge* (its
+    # N, W, P are the statistics of that move from that position); an edge into a position that another edge
+    # reached first links to that edge, whose children are then the position's moves for both.
+    link: np.ndarray  # int32 (n_trees, max_nodes): the edge whose children this edge's position uses, -1 = itself
+    table_p1: np.ndarray  # uint64 (n_trees, table size): position -> first edge reaching it (open addressing)
+    table_p2: np.ndarray  # uint64
+    table_node: np.ndarray  # int32: the edge, or -1 for a free slot
+    path: np.ndarray  # int32 (n_trees, cells + 2): the edges of the current descent (backed up along it)
 
 
-def new_forest(n_trees: int, max_nodes: int) -> Forest:
+def table_size(max_nodes: int) -> int:
+    """Slots of a transposition table for ``max_nodes`` entries (a power of two, at most half full)."""
+    size = 1
+    while size < 2 * max_nodes:
+        size *= 2
+    return size
+
+
+def new_forest(n_trees: int, max_nodes: int, graph: bool = False, n_cells: int = 49) -> Forest:
     shape = (n_trees, max_nodes)
+    slots = table_size(max_nodes) if graph else 1
     return Forest(
         np.zeros((n_trees, N_META), np.int64),
         np.zeros(shape, np.uint64),
@@ -73,6 +91,11 @@ def new_forest(n_trees: int, max_nodes: int) -> Forest:
         np.zeros(shape, np.float32),
         np.zeros(n_trees, np.uint64),
         np.zeros(n_trees, np.uint64),
+        np.full((n_trees, max_nodes if graph else 1), -1, np.int32),
+        np.zeros((n_trees, slots), np.uint64),
+        np.zeros((n_trees, slots), np.uint64),
+        np.full((n_trees, slots), _EMPTY, np.int32),
+        np.zeros((n_trees, n_cells + 2 if graph else 1), np.int32),
     )
 
 
@@ -86,6 +109,7 @@ class PuctParams(NamedTuple):
     fpu_reduction: float
     win_check: bool
     max_nodes: int
+    graph: bool = False  # nodes keyed by position: transpositions share statistics (the original code's search)
 
 
 @njit(cache=True)
@@ -107,6 +131,30 @@ def init_root(f, i, root_p1, root_p2, root_to_move, root_status):
     f.N[i, 0] = 0
     f.W[i, 0] = 0.0
     f.P[i, 0] = 1.0
+    if f.link.shape[1] > 1:  # a transposition graph: forget every position, then enter the root
+        f.link[i, 0] = -1
+        f.table_node[i, :] = _EMPTY
+        _table_find_or_add(f, i, root_p1, root_p2, 0)
+
+
+@njit(cache=True)
+def _table_find_or_add(f, i, p1, p2, node):
+    """The edge already holding position (p1, p2) in tree ``i``'s table, or -1 after entering ``node`` for it."""
+    mask = np.uint64(f.table_node.shape[1] - 1)
+    h = (p1 * np.uint64(0x9E3779B97F4A7C15)) ^ (p2 * np.uint64(0xC2B2AE3D27D4EB4F))
+    h ^= h >> np.uint64(29)
+    slot = h & mask
+    while True:
+        s = np.int64(slot)
+        held = f.table_node[i, s]
+        if held == _EMPTY:
+            f.table_p1[i, s] = p1
+            f.table_p2[i, s] = p2
+            f.table_node[i, s] = node
+            return -1
+        if f.table_p1[i, s] == p1 and f.table_p2[i, s] == p2:
+            return held
+        slot = (slot + np.uint64(1)) & mask
 
 
 @njit(cache=True)
@@ -120,6 +168,20 @@ def _materialize(f, i, node, rt):
     f.to_move[i, node] = 3 - mover
     f.status[i, node] = st
     f.ready[i, node] = 1
+    if f.link.shape[1] > 1:
+        f.link[i, node] = _table_find_or_add(f, i, q1, q2, node)
+
+
+@njit(cache=True)
+def _backup_path(f, i, depth, value):
+    """Graph search: add one visit to the edges of the current descent (``path[i, :depth + 1]``); ``value`` is
+    for the player who made the last of them."""
+    v = value
+    for d in range(depth, -1, -1):
+        e = f.path[i, d]
+        f.N[i, e] += 1
+        f.W[i, e] += v
+        v = -v
 
 
 @njit(cache=True)
@@ -206,7 +268,8 @@ def _expand_if_proven(f, i, node, rt, max_nodes):
     * The side to move can complete a line: a proven win; the winning moves share the prior.
     * Otherwise, if the opponent threatens to complete lines on two or more cells, only one
       can be blocked: a proven loss; the blocking moves share the prior.
-    Returns whether the node was expanded and backed up.
+    Returns the proven value for the player who moved into ``node`` (+1 or -1; the caller backs it up), or 0
+    when nothing is proven (or the pool is full) and the node is left unexpanded.
     """
     own, opp = _sides(f, i, node)
     free = f.full[i] & ~(own | opp)
@@ -215,16 +278,37 @@ def _expand_if_proven(f, i, node, rt, max_nodes):
     if not hits:
         hits = winning_cells(opp, own | f.bricks[i], rt)
         if popcount(hits) < 2:
-            return False
+            return 0.0
         value = 1.0  # ... or wins
     start = _add_children(f, i, node, free, max_nodes)
     if start < 0:
-        return False
+        return 0.0
     share = 1.0 / popcount(hits)
     for c in range(start, start + f.n_children[i, node]):
         f.P[i, c] = share if (hits >> np.uint64(f.action[i, c])) & _ONE else 0.0
-    _backup(f, i, node, value)
-    return True
+    return value
+
+
+@njit(cache=True)
+def _back(f, i, node, depth, value, prm):
+    """Back ``value`` (for the player who moved into ``node``) up: the parent chain, or the graph's path."""
+    if prm.graph:
+        _backup_path(f, i, depth, value)
+    else:
+        _backup(f, i, node, value)
+
+
+@njit(cache=True)
+def _visits_below(f, i, root, prm):
+    """Simulations below the root so far. A tree root's own visit is its expansion; in a graph a reused root's
+    edge is not visited along every path to its position, so its children's visits are counted."""
+    if not prm.graph:
+        return f.N[i, root] - 1
+    total = 0
+    start = f.first_child[i, root]
+    for c in range(start, start + f.n_children[i, root]):
+        total += f.N[i, c]
+    return total
 
 
 @njit(cache=True)
@@ -244,20 +328,32 @@ def select_leaves(active, targets, f, prm, rt, planes, masks, need):
         if not active[i]:
             continue
         root = f.meta[i, ROOT]
-        if f.n_children[i, root] > 0 and f.N[i, root] - 1 >= targets[i]:
+        if f.n_children[i, root] > 0 and _visits_below(f, i, root, prm) >= targets[i]:
             active[i] = False
             continue
         node = root
+        depth = 0
+        if prm.graph:
+            f.path[i, 0] = root
         while f.n_children[i, node] > 0:
             node = _best_child(f, i, node, prm)
             if not f.ready[i, node]:
                 _materialize(f, i, node, rt)
+            if prm.graph:
+                depth += 1
+                f.path[i, depth] = node
+                if f.link[i, node] >= 0:  # a transposition: continue from the position's first edge
+                    node = f.link[i, node]
+        f.meta[i, DEPTH] = depth
         s = f.status[i, node]
         if s != ONGOING:
-            _backup(f, i, node, 0.0 if s == DRAW else 1.0)
+            _back(f, i, node, depth, 0.0 if s == DRAW else 1.0, prm)
             continue
-        if prm.win_check and _expand_if_proven(f, i, node, rt, prm.max_nodes):
-            continue
+        if prm.win_check:
+            proven = _expand_if_proven(f, i, node, rt, prm.max_nodes)
+            if proven != 0.0:
+                _back(f, i, node, depth, proven, prm)
+                continue
         f.meta[i, LEAF] = node
         own, opp = _sides(f, i, node)
         write_planes(own, opp, f.bricks[i], f.full[i] & ~(own | opp), rt.rows, rt.cols, planes, masks, k)
@@ -294,7 +390,7 @@ def expand_and_backup(n_need, need, priors, values, f, prm, rt):
                         f.P[i, c] = 1.0 if a == forced else 0.0
                     else:
                         f.P[i, c] = priors[k, a]
-        _backup(f, i, node, -float(values[k]))
+        _back(f, i, node, f.meta[i, DEPTH], -float(values[k]), prm)
         f.meta[i, LEAF] = -1
 
 
@@ -418,3 +514,92 @@ def compact(f, i):
     f.meta[i, ROOT] = 0
     f.meta[i, NEXT_FREE] = used
     return used
+
+
+@njit(cache=True)
+def _virtual_loss(f, i, node, sign):
+    """Add (``sign`` = 1) or take back (-1) a virtual loss on the path to ``node``: one visit that every mover
+    on it lost, so that the next descent of the same step prefers other leaves."""
+    while node >= 0:
+        f.N[i, node] += sign
+        f.W[i, node] -= sign
+        node = f.parent[i, node]
+
+
+@njit(cache=True)
+def select_leaves_vl(active, targets, leaf_batch, f, prm, rt, planes, masks, need, need_node):
+    """:func:`select_leaves` collecting up to ``leaf_batch`` leaves per tree, with virtual loss (tree search only).
+
+    Each descent adds a virtual loss along its path, so the next descent of the step tends to another leaf; a
+    tree stops collecting when a descent reaches a leaf already pending, or when its pending and finished
+    simulations reach its target. Row ``k`` of ``planes``/``masks`` is leaf ``need_node[k]`` of tree
+    ``need[k]``; :func:`expand_and_backup_vl` takes the losses back.
+    """
+    k = 0
+    for i in range(active.shape[0]):
+        if not active[i]:
+            continue
+        root = f.meta[i, ROOT]
+        if f.n_children[i, root] > 0 and f.N[i, root] - 1 >= targets[i]:
+            active[i] = False
+            continue
+        first = k
+        for _ in range(leaf_batch):
+            if f.n_children[i, root] > 0 and f.N[i, root] - 1 >= targets[i]:
+                break
+            node = root
+            while f.n_children[i, node] > 0:
+                node = _best_child(f, i, node, prm)
+                if not f.ready[i, node]:
+                    _materialize(f, i, node, rt)
+            s = f.status[i, node]
+            if s != ONGOING:
+                _backup(f, i, node, 0.0 if s == DRAW else 1.0)
+                continue
+            if prm.win_check:
+                proven = _expand_if_proven(f, i, node, rt, prm.max_nodes)
+                if proven != 0.0:
+                    _backup(f, i, node, proven)
+                    continue
+            pending = False
+            for j in range(first, k):
+                if need_node[j] == node:
+                    pending = True
+            if pending:
+                break
+            own, opp = _sides(f, i, node)
+            write_planes(own, opp, f.bricks[i], f.full[i] & ~(own | opp), rt.rows, rt.cols, planes, masks, k)
+            need[k] = i
+            need_node[k] = node
+            k += 1
+            _virtual_loss(f, i, node, 1)
+            if f.n_children[i, root] == 0:
+                break  # an unexpanded root is evaluated alone
+    return k
+
+
+@njit(cache=True)
+def expand_and_backup_vl(n_need, need, need_node, priors, values, f, prm, rt):
+    """:func:`expand_and_backup` for :func:`select_leaves_vl`: take each leaf's virtual loss back, expand it and
+    back its value up."""
+    for k in range(n_need):
+        i = need[k]
+        node = need_node[k]
+        _virtual_loss(f, i, node, -1)
+        own, opp = _sides(f, i, node)
+        free = f.full[i] & ~(own | opp)
+        forced = -1
+        if prm.win_check:
+            threats = winning_cells(opp, own | f.bricks[i], rt)
+            if popcount(threats) == 1:
+                forced = lowest_bit_index(threats)
+        if f.n_children[i, node] == 0:
+            start = _add_children(f, i, node, free, prm.max_nodes)
+            if start >= 0:
+                for c in range(start, start + f.n_children[i, node]):
+                    a = f.action[i, c]
+                    if forced >= 0:
+                        f.P[i, c] = 1.0 if a == forced else 0.0
+                    else:
+                        f.P[i, c] = priors[k, a]
+        _backup(f, i, node, -float(values[k]))

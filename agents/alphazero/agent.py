@@ -45,6 +45,9 @@ if TYPE_CHECKING:
 CHECKPOINT_DIR = Path(__file__).resolve().parent / "checkpoints"
 PAPER_C_PUCT = 1.0
 PAPER_ILLEGAL_LOGIT = -100.0
+#: Whether ``search=auto`` is the transposition graph under ``paper=true`` (decided by agreement with the
+#: original code's results: docs/alphazero-speed.md).
+PAPER_GRAPH = False
 _CACHE_SIZE = 8
 _checkpoints: OrderedDict[tuple, Checkpoint] = OrderedDict()
 _nets: OrderedDict[tuple, object] = OrderedDict()
@@ -160,6 +163,8 @@ class AlphaZeroAgent(Agent):
         paper: bool | None = None,
         reuse_tree: bool | str | None = None,
         threads: int | None = None,
+        search: str | None = None,
+        leaf_batch: int | None = None,
         seed: int | None = None,
         backend: str = "auto",
         eval_cache: bool = True,
@@ -177,6 +182,8 @@ class AlphaZeroAgent(Agent):
             "threads": threads,
             "c_puct": None if c_puct is None else str(c_puct).lower(),
             "reuse_tree": None if reuse_tree is None else str(reuse_tree).lower(),
+            "search": None if search is None else str(search).lower(),
+            "leaf_batch": leaf_batch,
         }
         v = ENTRY.resolve(given)
         checkpoint, simulations, paper, threads = v["checkpoint"], int(v["simulations"]), bool(v["paper"]), v["threads"]
@@ -191,6 +198,14 @@ class AlphaZeroAgent(Agent):
         self.temperature = float(v["temperature"])
         # the original code built a fresh search tree for every move
         self.reuse_tree = (not self.paper) if v["reuse_tree"] == "auto" else v["reuse_tree"] == "true"
+        # the original code's search graph (transpositions share statistics), or bttt's tree
+        self.graph = (self.paper and PAPER_GRAPH) if v["search"] == "auto" else v["search"] == "graph"
+        self.leaf_batch = int(v["leaf_batch"])
+        if self.leaf_batch > 1 and (self.paper or self.graph):
+            raise AgentSpecError(
+                f"alphazero: leaf_batch={self.leaf_batch} (virtual loss) is for bttt's tree search; paper=true and "
+                "search=graph stay sequential and exact: drop leaf_batch or use leaf_batch=1"
+            )
         self.training_cells = self.ckpt.training_cells
         self.training_bricks = self.ckpt.training_bricks
         # the identity carries the file's content hash: a retrained or replaced checkpoint is another agent
@@ -218,6 +233,8 @@ class AlphaZeroAgent(Agent):
                 "simulations": self.simulations - 1 if self.paper else self.simulations,
                 "paper_rule": self.paper,
                 "reuse_tree": self.reuse_tree,
+                "graph": self.graph,
+                "leaf_batch": self.leaf_batch,
             }
             if self.c_puct is not None:
                 kwargs["c_puct"] = self.c_puct
@@ -347,6 +364,10 @@ class AlphaZeroAgent(Agent):
         return action
 
 
+def _positive(value: int) -> str | None:
+    return None if value >= 1 else "must be at least 1"
+
+
 def _device_ok(value: str) -> str | None:
     text = value.strip().lower()
     if text in ("auto", "cpu", "cuda", "mps") or (text.startswith("cuda:") and text[5:].isdigit()):
@@ -401,6 +422,24 @@ ENTRY = register_agent(
                 "torch CPU threads for this process (0 = leave torch's setting); 1 avoids "
                 "oversubscribing cores when several tournament workers run",
                 check=non_negative,
+            ),
+            Param(
+                "search",
+                str,
+                "auto",
+                "tree, or graph: nodes keyed by position so transpositions share statistics, as the original "
+                "code's search; auto = tree (see docs/alphazero-speed.md)",
+                choices=("auto", "tree", "graph"),
+                named_at_default=False,
+            ),
+            Param(
+                "leaf_batch",
+                int,
+                1,
+                "leaves evaluated together per search step, with virtual loss (bttt's search only; 1 = "
+                "sequential): batches for one game on a GPU",
+                check=_positive,
+                named_at_default=False,
             ),
         ),
         "AlphaZero network with PUCT search (checkpoint from 'bttt train' or 'bttt import-keras')",

@@ -62,6 +62,8 @@ class SearchConfig:
     fpu_value: float = 0.0  # parent's mean value minus fpu_reduction ("relative")
     fpu_reduction: float = 0.25
     win_check: bool | None = None  # one-move-deep proofs at leaves; None = on, except under paper_rule
+    graph: bool = False  # nodes keyed by position, so transpositions share statistics (the original code's)
+    leaf_batch: int = 1  # leaves per tree per network call, with virtual loss (1 = sequential, exact PUCT)
 
     def __post_init__(self) -> None:
         if self.simulations < 0:
@@ -74,6 +76,13 @@ class SearchConfig:
             raise BtttError(f"fpu_mode={self.fpu_mode!r}: choose absolute or relative")
         if self.dirichlet_alpha <= 0:
             raise BtttError(f"dirichlet_alpha={self.dirichlet_alpha}: must be positive")
+        if self.leaf_batch < 1:
+            raise BtttError(f"leaf_batch={self.leaf_batch}: must be at least 1")
+        if self.leaf_batch > 1 and (self.paper_rule or self.graph):
+            raise BtttError(
+                "leaf_batch > 1 (virtual loss) changes the search: it is for bttt's tree search, not paper_rule "
+                "or graph, which stay sequential and exact"
+            )
 
     @property
     def uses_win_check(self) -> bool:
@@ -119,7 +128,7 @@ class BatchedMCTS:
         self.max_nodes = int(max_nodes) if max_nodes is not None else 4 * per_search
         if self.max_nodes < self.n_cells + 1:
             raise BtttError(f"max_nodes={self.max_nodes}: need at least {self.n_cells + 1}")
-        self.forest = core.new_forest(n_trees, self.max_nodes)
+        self.forest = core.new_forest(n_trees, self.max_nodes, bool(config.graph), self.n_cells)
         self._params = core.PuctParams(
             float(config.c_puct),
             bool(config.paper_rule),
@@ -128,11 +137,14 @@ class BatchedMCTS:
             float(config.fpu_reduction),
             bool(config.uses_win_check),
             self.max_nodes,
+            bool(config.graph),
         )
         self._valid = np.zeros(n_trees, bool)  # whether tree t holds a searched position
-        self._planes = np.zeros((n_trees, 3, self.rows, self.cols), np.float32)
-        self._masks = np.zeros((n_trees, self.n_cells), bool)
-        self._need = np.zeros(n_trees, np.int64)
+        rows_per_step = n_trees * config.leaf_batch
+        self._planes = np.zeros((rows_per_step, 3, self.rows, self.cols), np.float32)
+        self._masks = np.zeros((rows_per_step, self.n_cells), bool)
+        self._need = np.zeros(rows_per_step, np.int64)
+        self._need_node = np.zeros(rows_per_step, np.int64)
         self.seed(seed)
         #: Root values (side to move) after the last search, per searched state.
         self.last_root_values = np.zeros(0, np.float32)
@@ -162,6 +174,8 @@ class BatchedMCTS:
             self._valid[t] = False
             return
         child = core.find_child(f, t, f.meta[t, core.ROOT], int(action))
+        if self.config.graph and child >= 0 and f.ready[t, child] and f.link[t, child] >= 0:
+            child = int(f.link[t, child])  # the position's first edge holds its moves
         if child < 0 or not f.ready[t, child] or f.n_children[t, child] == 0:
             self._valid[t] = False
             return
@@ -189,8 +203,8 @@ class BatchedMCTS:
             and f.to_move[t, root] == state.to_move
         )
         if same:
-            if f.meta[t, core.NEXT_FREE] + self._room_needed() > self.max_nodes:
-                core.compact(f, t)
+            if f.meta[t, core.NEXT_FREE] + self._room_needed() > self.max_nodes and not self.config.graph:
+                core.compact(f, t)  # (a graph's shared nodes cannot be moved: it starts afresh instead)
             if f.meta[t, core.NEXT_FREE] + self._room_needed() <= self.max_nodes:
                 return
         f.bricks[t] = bricks
@@ -238,8 +252,14 @@ class BatchedMCTS:
         if noisy:  # reused roots are expanded already
             self._noise(trees)
         prm, rt = self._params, self._rules
+        batched = cfg.leaf_batch > 1
         while True:
-            n = core.select_leaves(active, targets, f, prm, rt, self._planes, self._masks, self._need)
+            if batched:
+                n = core.select_leaves_vl(
+                    active, targets, cfg.leaf_batch, f, prm, rt, self._planes, self._masks, self._need, self._need_node
+                )
+            else:
+                n = core.select_leaves(active, targets, f, prm, rt, self._planes, self._masks, self._need)
             if n > 0:
                 priors, values = yield self._planes[:n], self._masks[:n]
                 self._expand(n, priors, values)
@@ -272,7 +292,12 @@ class BatchedMCTS:
             )
         self.network_calls += 1
         self.evaluated_leaves += n
-        core.expand_and_backup(n, self._need, priors, values, self.forest, self._params, self._rules)
+        if self.config.leaf_batch > 1:
+            core.expand_and_backup_vl(
+                n, self._need, self._need_node, priors, values, self.forest, self._params, self._rules
+            )
+        else:
+            core.expand_and_backup(n, self._need, priors, values, self.forest, self._params, self._rules)
 
 
 def drive(steps: Generator, evaluate: Evaluate):
