@@ -87,3 +87,21 @@ def test_results_are_json_objects(tmp_path) -> None:
         store.conn.execute("UPDATE results SET value = 'import os' WHERE key = 'root'")
         with pytest.raises(StoreError, match="not JSON"):
             store.result("root")
+
+
+@pytest.mark.parametrize("damage", ["truncated", "overwritten pages"])
+def test_a_damaged_store_file_is_one_line_and_exit_code_2(tmp_path, capsys, damage) -> None:
+    path = tmp_path / "s.sqlite"
+    _solve_into(path)
+    data = bytearray(path.read_bytes())
+    if damage == "truncated":
+        data = data[: len(data) // 3]
+    else:  # every page after the first (the header stays readable): the tables' b-trees are garbage
+        for i in range(4096, len(data)):
+            data[i] = (i * 131) & 0xFF
+    path.write_bytes(bytes(data))
+    before = path.read_bytes()
+    assert main(["solve", "4x4k4 b:none m:A1,B2", "--store", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "store" in err and "Traceback" not in err
+    assert path.read_bytes() == before  # left alone
