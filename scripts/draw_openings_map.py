@@ -35,7 +35,7 @@ def draw(table: dict, out: Path) -> None:
         i = parse_cell(name, rows, cols)
         r, c = divmod(i, cols)
         value = cell["value"] if cell["solved"] else "unknown"
-        y = rows - 1 - r  # row 1 at the top
+        y = rows - 1 - r  # row A at the top, as bttt prints the board
         ax.add_patch(plt.Rectangle((c, y), 1, 1, facecolor=COLOURS[value], edgecolor="white", linewidth=2))
         if cell["solved"]:
             head = {"win": "W", "loss": "L"}.get(value, "D") + (str(cell["distance"]) if value != "draw" else "")
@@ -46,8 +46,8 @@ def draw(table: dict, out: Path) -> None:
         ax.text(c + 0.5, y + 0.27, sub, ha="center", va="center", fontsize=7)
     ax.set_xlim(0, cols)
     ax.set_ylim(0, rows)
-    ax.set_xticks([c + 0.5 for c in range(cols)], [chr(ord("A") + c) for c in range(cols)])
-    ax.set_yticks([rows - 1 - r + 0.5 for r in range(rows)], [str(r + 1) for r in range(rows)])
+    ax.set_xticks([c + 0.5 for c in range(cols)], [str(c + 1) for c in range(cols)])  # columns 1..7
+    ax.set_yticks([rows - 1 - r + 0.5 for r in range(rows)], [chr(ord("A") + r) for r in range(rows)])  # rows A..G
     ax.set_aspect("equal")
     ax.tick_params(length=0)
     for s in ax.spines.values():

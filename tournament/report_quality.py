@@ -284,8 +284,8 @@ def write_quality_figures(report, out: Path) -> list[str]:
             for c in range(cols):
                 if np.isfinite(grid[r, c]):
                     ax.text(c, r, f"{100 * grid[r, c]:.0f}", ha="center", va="center", fontsize=8)
-        ax.set_xticks(range(cols), [chr(ord("A") + c) for c in range(cols)])
-        ax.set_yticks(range(rows), [str(r + 1) for r in range(rows)])
+        ax.set_xticks(range(cols), [str(c + 1) for c in range(cols)])  # as bttt prints the board: columns 1..7
+        ax.set_yticks(range(rows), [chr(ord("A") + r) for r in range(rows)])  # rows A..G, A at the top
         ax.set_title(f"{label}\nblunder rate (%) with the brick on each cell (grey: none decided)", fontsize=8)
         fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
         fig.tight_layout()
