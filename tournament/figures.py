@@ -61,7 +61,7 @@ def ratings_figure(report, out: Path, plt) -> str:
         xerr = r.elo_ci[order]
     ax.errorbar(r.elo[order], y, xerr=xerr, fmt="o", capsize=4)
     ax.set_yticks(y, [report.labels[r.names[i]] for i in order])
-    ax.set_xlabel("Elo (mean 0), 95% CI")
+    ax.set_xlabel(f"Elo ({f'{r.anchor} = 0' if getattr(r, 'anchor', None) else 'mean 0'}), 95% CI")
     ax.set_title("Ratings")
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
