@@ -46,3 +46,19 @@ def test_without_a_solver_nothing_moves() -> None:
     a, boot = anchored(r)
     assert a is r and boot is None and anchor_name(names) is None
     assert abs(r.theta.sum()) < 1e-9
+
+
+def test_a_report_with_a_solver_is_anchored_on_it(tmp_path) -> None:
+    from test_tournament_report_stats import normalised_db
+
+    from tournament.report import build_report
+
+    report = build_report(normalised_db(tmp_path / "n.db"))
+    r = report.ratings
+    s = r.names.index("solver:time=1")
+    assert r.anchor == "solver:time=1" and r.elo[s] == 0.0
+    boot = report.stats.ratings
+    assert np.all(boot.elo_replicates[:, s] == 0.0) and boot.point.anchor == "solver:time=1"
+    lo, hi = boot.interval(r.names.index("random"))
+    assert lo - 1e-3 <= r.elo[r.names.index("random")] <= hi + 1e-3 and hi < 0  # random is below perfect play
+    assert "solver:time=1 = 0" in report.tables["standings"].title
