@@ -68,6 +68,7 @@ class TrainConfig:
     )
     eval_novel: int = option(2, "novel brick cells (from unseen symmetry orbits) evaluated beside the training ones")
     eval_simulations: int = option(48, "PUCT simulations per move in evaluation games")
+    snapshot_every: int = option(0, "also keep the playable network every N iterations in snapshots/ (0: none)")
     # --- system
     seed: int = option(0, "seed of every random choice in the run")
     device: str = option("auto", "auto (CUDA if present), cpu, cuda or cuda:N")
@@ -101,6 +102,7 @@ class TrainConfig:
             "eval_novel",
             "temperature_moves",
             "eval_simulations",
+            "snapshot_every",
         ):
             if getattr(self, name) < 0:
                 raise BtttError(f"--{name.replace('_', '-')}={getattr(self, name)}: must be zero or more")

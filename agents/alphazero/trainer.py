@@ -48,6 +48,7 @@ from bttt.errors import BtttError
 from bttt.seeding import derive_seed
 
 CHECKPOINT, FINAL, METRICS, EVAL, CURVES = "checkpoint.pt", "final.pt", "metrics.csv", "eval.csv", "curves.png"
+SNAPSHOTS = "snapshots"
 
 
 def iteration_seed(seed: int, iteration: int, purpose: int) -> int:
@@ -224,6 +225,7 @@ def prepare_run(
             for name in RUN_FILES:
                 (run_dir / name).unlink(missing_ok=True)
             shutil.rmtree(run_dir / "tb", ignore_errors=True)
+            shutil.rmtree(run_dir / SNAPSHOTS, ignore_errors=True)
         elif existing.exists():
             ckpt, saved = load_for_resume(existing)
             clash = resume_clashes(saved.to_dict(), given)
@@ -394,6 +396,10 @@ def train(
                 extra=extra,
             )
             save_checkpoint(out / CHECKPOINT, ckpt)
+            if cfg.snapshot_every and (it + 1) % cfg.snapshot_every == 0:  # the network at points of the run
+                save_checkpoint(
+                    out / SNAPSHOTS / f"it{it + 1:04d}.pt", _playable(net, cfg, training_cells, progress, provenance)
+                )
             _append_csv(out / METRICS, [row])
             _append_csv(
                 out / EVAL,
@@ -425,7 +431,14 @@ def train(
         if writer is not None:
             writer.close()
 
-    final = Checkpoint.from_net(
+    save_checkpoint(out / FINAL, _playable(net, cfg, training_cells, progress, provenance))
+    write_curves(out)
+    return dict(progress)
+
+
+def _playable(net, cfg: TrainConfig, training_cells, progress: dict, provenance: dict) -> Checkpoint:
+    """The weights, configuration and progress only: the file to ship or play with (no resume state)."""
+    return Checkpoint.from_net(
         net,
         training_bricks=cfg.bricks,
         training_cells=training_cells,
@@ -433,9 +446,6 @@ def train(
         progress=dict(progress),
         extra={"provenance": provenance},
     )
-    save_checkpoint(out / FINAL, final)
-    write_curves(out)
-    return dict(progress)
 
 
 def write_curves(out: Path) -> Path | None:
