@@ -148,6 +148,7 @@ RESUMABLE_CHANGES = frozenset(
         "games_per_iteration",
         "parallel_games",
         "temperature_moves",
+        "snapshot_every",
     }
 )
 #: Files of a run folder, all written by :func:`train` (``--restart`` removes these and nothing else).
