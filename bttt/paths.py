@@ -30,10 +30,20 @@ def _writable_parent(path: Path, what: str) -> None:
         if parent.exists():
             if not parent.is_dir():
                 raise OutputPathError(f"{what} {path}: {parent} is a file, not a folder; choose another path")
-            if not os.access(parent, os.W_OK | os.X_OK):
+            if not _can_create_in(parent):
                 raise OutputPathError(f"{what} {path}: cannot write in {parent}; choose a folder you can write to")
             return
     raise OutputPathError(f"{what} {path}: no existing folder above it")  # pragma: no cover - / always exists
+
+
+def _can_create_in(folder: Path) -> bool:
+    """Whether a file can really be created in ``folder`` (a permission check alone is not enough: root passes
+    it everywhere, and read-only or virtual file systems refuse at write time)."""
+    try:
+        with tempfile.TemporaryFile(dir=folder, prefix=".bttt-write-check-"):
+            return True
+    except OSError:
+        return False
 
 
 def check_output_file(
@@ -68,7 +78,7 @@ def check_output_dir(path: str | os.PathLike, what: str) -> Path:
     if path.exists():
         if not path.is_dir():
             raise OutputPathError(f"{what} {path} is a file, not a folder; choose another path")
-        if not os.access(path, os.W_OK | os.X_OK):
+        if not _can_create_in(path):
             raise OutputPathError(f"{what} {path}: the folder cannot be written; choose another path")
         return path
     _writable_parent(path, what)

@@ -27,7 +27,7 @@ import torch
 from agents.alphazero.config import TrainConfig
 from agents.alphazero.evaluator import Evaluator
 from agents.alphazero.network import PolicyValueNet, preset
-from agents.alphazero.selfplay import SelfPlayResult, play_games, play_games_worker
+from agents.alphazero.selfplay import SelfPlayResult, play_games, play_games_worker, portable_weights
 
 
 def _warm_up(job: tuple) -> None:
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         args.net = args.checkpoint
     else:
         net = PolicyValueNet(preset(args.net)).eval()
-    state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+    state = portable_weights(net.state_dict())
     evaluate = Evaluator(net, device=args.device, backend=args.backend)
     play_games(evaluate, cfg, 2, args.seed)  # compile/load numba kernels
 

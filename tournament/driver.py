@@ -247,7 +247,10 @@ def _check_stored_agents(stored, playing: set[str], plugins: tuple[str, ...]) ->
         try:
             make_agent(name, plugins=plugins)
         except BtttError as exc:
-            raise StoreError(f"the tournament's agent {name!r} cannot play its remaining games: {exc}") from None
+            raise StoreError(
+                f"the tournament's agent {name!r} has games left to play but cannot be rebuilt: {exc}. To extend "
+                "this tournament, restore what it was (or --allow-plugin it); else start a new --db"
+            ) from None
 
 
 def _task(key: GameKey, config: dict, opening_moves: tuple[int, ...], plugins: tuple[str, ...]) -> GameTask:

@@ -116,7 +116,7 @@ def probe(path: str | Path) -> str:
         if fh.read(16) != _SQLITE_HEADER:
             return "foreign"
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        conn = sqlite3.connect(str(path), timeout=30)  # only reads (the journal mode stays as it is)
         try:
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             if not tables >= _TABLES:

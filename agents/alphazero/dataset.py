@@ -105,8 +105,10 @@ def is_dataset(path: str | os.PathLike) -> bool:
 
 def check_dataset_output(path: str | os.PathLike, force: bool = False, flag: str = "--export-dataset") -> Path:
     """Check, before any work, that a dataset can be written to ``path`` (see :func:`dataset_path`)."""
-    from bttt.paths import check_output_file
+    from bttt.paths import OutputPathError, check_output_file
 
+    if Path(path).is_dir():
+        raise OutputPathError(f"{flag} {path} is a folder; give a file path such as {Path(path) / 'positions.npz'}")
     return check_output_file(dataset_path(path), flag, force=force, ours=is_dataset)
 
 
@@ -245,7 +247,7 @@ def generate_dataset(
 
     from agents.alphazero.checkpoint import load_checkpoint
     from agents.alphazero.config import TrainConfig
-    from agents.alphazero.selfplay import SelfPlayResult, play_games_worker
+    from agents.alphazero.selfplay import SelfPlayResult, play_games_worker, portable_weights
     from agents.alphazero.workers import start_workers
 
     if games < 1 or chunk_games < JOB_GAMES or chunk_games % JOB_GAMES:
@@ -256,7 +258,7 @@ def generate_dataset(
     if not base:
         base = {"bricks": ckpt.training_bricks or "none", "rows": ckpt.net_config.rows, "cols": ckpt.net_config.cols}
     cfg = TrainConfig.from_dict({**base, **{k: v for k, v in overrides.items() if v is not None}})
-    state = {k: v.detach().cpu() for k, v in ckpt.state_dict.items()}
+    state = portable_weights(ckpt.state_dict)
     path = dataset_path(path)
     parts = path.with_name(path.name + ".parts")
     inputs = {

@@ -150,16 +150,22 @@ def play_games(evaluate: Evaluate, cfg: TrainConfig, n_games: int, seed: int) ->
     return result
 
 
+def portable_weights(state_dict: dict) -> dict[str, np.ndarray]:
+    """A state dict as numpy arrays, to send to worker processes by value (torch tensors would travel through
+    shared memory and a file-descriptor server, which breaks noisily when a worker is killed)."""
+    return {k: v.detach().cpu().numpy() for k, v in state_dict.items()}
+
+
 def play_games_worker(args: tuple) -> SelfPlayResult:
-    """Process-pool entry: build a CPU network from a state dict, then :func:`play_games`."""
+    """Process-pool entry: build a CPU network from :func:`portable_weights`, then :func:`play_games`."""
     import torch
 
     from agents.alphazero.evaluator import Evaluator
     from agents.alphazero.network import NetConfig, PolicyValueNet
 
-    net_config, state_dict, cfg_dict, n_games, seed, threads = args
+    net_config, weights, cfg_dict, n_games, seed, threads = args
     torch.set_num_threads(threads)
     net = PolicyValueNet(NetConfig.from_dict(net_config))
-    net.load_state_dict(state_dict)
+    net.load_state_dict({k: torch.as_tensor(v) for k, v in weights.items()})
     evaluate = Evaluator(net, device="cpu")
     return play_games(evaluate, TrainConfig.from_dict(cfg_dict), n_games, seed)

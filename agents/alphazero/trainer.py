@@ -42,7 +42,7 @@ from agents.alphazero.evaluator import Evaluator, resolve_device
 from agents.alphazero.losses import masked_log_policy, policy_value_loss
 from agents.alphazero.network import PolicyValueNet, preset
 from agents.alphazero.replay import ReplayBuffer
-from agents.alphazero.selfplay import SelfPlayResult, play_games
+from agents.alphazero.selfplay import SelfPlayResult, play_games, portable_weights
 from agents.alphazero.workers import start_workers
 from bttt.errors import BtttError
 from bttt.seeding import derive_seed
@@ -309,7 +309,7 @@ def train(
             if workers is None:
                 result = play_games(Evaluator(net, device), cfg, cfg.games_per_iteration, sp_seed)
             else:
-                state = {k: v.detach().cpu() for k, v in net.state_dict().items()}
+                state = portable_weights(net.state_dict())
                 shares = np.array_split(np.arange(cfg.games_per_iteration), cfg.workers)
                 jobs = [
                     (net.config.to_dict(), state, cfg.to_dict(), len(s), sp_seed + w, 1)
