@@ -175,6 +175,16 @@ def compress(
 
     ckpt = load_checkpoint(checkpoint)
     data = load_datasets(datasets)
+    cfg = ckpt.net_config
+    if tuple(data["planes"].shape[1:]) != (cfg.in_planes, cfg.rows, cfg.cols):
+        raise CompressError(
+            f"dataset positions have shape {tuple(data['planes'].shape[1:])} but the network takes "
+            f"{(cfg.in_planes, cfg.rows, cfg.cols)}; make the dataset on the same board size"
+        )
+    table = None
+    if config.augment == "auto":
+        layouts = tuple(parse_layout(str(name), cfg.rows, cfg.cols) for name in data["layouts"])
+        table = allowed_transforms(BrickDistribution(layouts, cfg.rows, cfg.cols), "auto")
     inputs = {
         "checkpoint": file_digest(checkpoint),
         "datasets": [file_digest(d) for d in datasets],
@@ -189,16 +199,6 @@ def compress(
     claim_work_dir(work_dir, inputs, restart, "--work-dir", CompressError)
     torch.set_num_threads(config.threads)
     net = ckpt.build_net("cpu")
-    cfg = ckpt.net_config
-    if tuple(data["planes"].shape[1:]) != (cfg.in_planes, cfg.rows, cfg.cols):
-        raise CompressError(
-            f"dataset positions have shape {tuple(data['planes'].shape[1:])} but the network takes "
-            f"{(cfg.in_planes, cfg.rows, cfg.cols)}; make the dataset on the same board size"
-        )
-    table = None
-    if config.augment == "auto":
-        layouts = tuple(parse_layout(str(name), cfg.rows, cfg.cols) for name in data["layouts"])
-        table = allowed_transforms(BrickDistribution(layouts, cfg.rows, cfg.cols), "auto")
     task = task_lib.PolicyValueTask(
         data,
         config.val_fraction,

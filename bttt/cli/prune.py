@@ -51,17 +51,21 @@ def run(args: argparse.Namespace) -> int:
 
     from bttt.jsonout import note
 
-    bar = tqdm(total=config.cycles + 1, unit="cycle", desc="prune", disable=args.no_progress, dynamic_ncols=True)
+    bars: list = []  # the bar starts with the first measured cycle, so that a refused run prints only its error
 
     def log(text: str) -> None:  # every measured cycle logs one line that starts with its tags
-        (bar.write if not args.no_progress else note if args.json else print)(text)
+        if not bars:
+            total = config.cycles + 1
+            bars.append(tqdm(total=total, unit="cycle", desc="prune", disable=args.no_progress, dynamic_ncols=True))
+        (bars[0].write if not args.no_progress else note if args.json else print)(text)
         if text.startswith("method="):
-            bar.update(1)
+            bars[0].update(1)
 
     try:
         res = compress(src, args.dataset, out, config, work, report, log, restart=args.restart, force=args.force)
     finally:
-        bar.close()
+        for bar in bars:
+            bar.close()
     first, last = res.rows[0], res.rows[-1]
     w = res.widths
     if args.json:
