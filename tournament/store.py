@@ -14,10 +14,11 @@ hand-edited database gives one clear error instead of a wrong report.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,7 +126,8 @@ def probe(path: str | Path) -> str:
         finally:
             conn.close()
         config = json.loads(row[0]) if row else None
-    except (sqlite3.DatabaseError, json.JSONDecodeError, TypeError):
+    except (sqlite3.DatabaseError, UnicodeDecodeError, json.JSONDecodeError, TypeError):
+        # UnicodeDecodeError: a schema that is not UTF-8 (sqlite's message about it cannot be decoded)
         return "foreign"
     if not isinstance(config, dict):
         return "foreign"
@@ -177,7 +179,7 @@ class Store:
                     for statement in _SCHEMA.strip().split(";\n"):
                         if statement.strip():
                             self.conn.execute(statement)
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
             raise StoreError(f"{self.path} is not a usable tournament database: {exc}") from None
 
     def close(self) -> None:
@@ -194,6 +196,22 @@ class Store:
             return self.conn.execute(sql, args).fetchall()
         except sqlite3.DatabaseError as exc:  # e.g. a text field that is not valid UTF-8
             raise StoreError(f"{self.path} is damaged ({exc}); it was changed outside bttt") from None
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One transaction; a write SQLite refuses (a full disk, a damaged or read-only file) is a StoreError.
+        Every game of an earlier transaction stays stored, so the same command resumes once the cause is fixed."""
+        try:
+            with self.conn:
+                self.conn.execute("BEGIN")
+                yield
+        except sqlite3.IntegrityError:
+            raise
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"cannot write to {self.path}: {exc} (a full disk, a read-only or damaged file); what was stored "
+                "before is kept: fix the cause and rerun the same command to resume"
+            ) from None
 
     # ------------------------------------------------------------ configuration
     def config(self) -> dict | None:
@@ -234,8 +252,7 @@ class Store:
         return merged
 
     def write_config(self, config: dict, openings: dict | None = None) -> None:
-        with self.conn:
-            self.conn.execute("BEGIN")
+        with self._writing():
             self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('config', ?)", (json.dumps(config),))
             if openings is not None:
                 self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('openings', ?)", (json.dumps(openings),))
@@ -273,10 +290,11 @@ class Store:
         self, name: str, spec: str, training_cells: Iterable[int] | None, rows=7, cols=7, digest: str | None = None
     ) -> None:
         cells = None if training_cells is None else json.dumps([cell_name(c, rows, cols) for c in training_cells])
-        self.conn.execute(
-            "INSERT OR IGNORE INTO agents (name, spec, training_cells, digest, added) VALUES (?, ?, ?, ?, ?)",
-            (name, spec, cells, digest, time.time()),
-        )
+        with self._writing():
+            self.conn.execute(
+                "INSERT OR IGNORE INTO agents (name, spec, training_cells, digest, added) VALUES (?, ?, ?, ?, ?)",
+                (name, spec, cells, digest, time.time()),
+            )
 
     def agents(self, rows: int = 7, cols: int = 7) -> list[tuple[str, str, tuple[int, ...] | None]]:
         """(canonical name, spec, training cells) in the order they joined."""
@@ -315,8 +333,7 @@ class Store:
         moves = ",".join(cell_name(m, rows, cols) for m in result.moves)
         times = json.dumps([round(t, 6) for t in result.move_times])
         try:
-            with self.conn:
-                self.conn.execute("BEGIN")
+            with self._writing():
                 self.conn.execute(
                     "INSERT INTO games (id, p1, p2, layout, opening, game_index, seed, winner, termination, plies,"
                     " opening_plies, moves, move_times, fault_player, fault_detail, wall_time, worker, finished_at)"
@@ -405,17 +422,19 @@ class Store:
 
     # --------------------------------------------------------------------- runs
     def start_run(self, backend: str, workers: int, command: str) -> int:
-        cur = self.conn.execute(
-            "INSERT INTO runs (started, backend, workers, command) VALUES (?, ?, ?, ?)",
-            (time.time(), backend, workers, command),
-        )
+        with self._writing():
+            cur = self.conn.execute(
+                "INSERT INTO runs (started, backend, workers, command) VALUES (?, ?, ?, ?)",
+                (time.time(), backend, workers, command),
+            )
         return int(cur.lastrowid)
 
     def finish_run(self, run_id: int, games_played: int, wall_time: float) -> None:
-        self.conn.execute(
-            "UPDATE runs SET finished=?, games_played=?, wall_time=? WHERE id=?",
-            (time.time(), games_played, wall_time, run_id),
-        )
+        with self._writing():
+            self.conn.execute(
+                "UPDATE runs SET finished=?, games_played=?, wall_time=? WHERE id=?",
+                (time.time(), games_played, wall_time, run_id),
+            )
 
     def runs(self) -> list[dict]:
         cols = ("id", "started", "finished", "backend", "workers", "games_played", "wall_time", "command")

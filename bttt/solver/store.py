@@ -20,9 +20,11 @@ openings' progress).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -95,8 +97,27 @@ class SolutionStore:
                 self._validate_existing()
             else:
                 self._create()
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:  # UnicodeDecodeError: a schema not in UTF-8
             raise StoreError(f"{self.path} is not a usable solution store ({exc}); choose another file") from None
+
+    def _read(self, sql: str, args: tuple = ()) -> list[tuple]:
+        try:
+            return self.conn.execute(sql, args).fetchall()
+        except sqlite3.DatabaseError as exc:  # a damaged page, a text field that is not UTF-8
+            raise StoreError(f"{self.path} is corrupt ({exc}); delete the file to start afresh") from None
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One transaction; a write SQLite refuses (a full disk, a read-only or damaged file) is a StoreError."""
+        try:
+            with self.conn:
+                self.conn.execute("BEGIN")
+                yield
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"cannot write to the solution store {self.path}: {exc} (a full disk, a read-only or damaged file); "
+                "what it held before is kept: fix the cause and rerun to resume"
+            ) from None
 
     # ------------------------------------------------------------------------------------------------ open
     def _create(self) -> None:
@@ -109,10 +130,10 @@ class SolutionStore:
             self.conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", sorted(meta.items()))
 
     def _validate_existing(self) -> None:
-        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        tables = {r[0] for r in self._read("SELECT name FROM sqlite_master WHERE type='table'")}
         if "meta" not in tables:
             raise StoreError(f"{self.path} is an SQLite file but not a bttt solution store; choose another file")
-        meta = dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
+        meta = dict(r for r in self._read("SELECT key, value FROM meta") if len(r) == 2)
         if meta.get("format") != FORMAT:
             raise StoreError(f"{self.path} is not a bttt solution store (format {meta.get('format')!r})")
         if meta.get("format_version") != str(FORMAT_VERSION):
@@ -129,7 +150,7 @@ class SolutionStore:
                 f"{self.path} holds another variant: {', '.join(diffs)}; use a store made for "
                 f"{self.rules.describe()} or a new file"
             )
-        check = self.conn.execute("PRAGMA quick_check").fetchone()[0]
+        check = self._read("PRAGMA quick_check")[0][0]
         if check != "ok":
             raise StoreError(f"{self.path} is corrupt (SQLite integrity check: {check})")
         self.conn.execute("PRAGMA journal_mode=WAL")
@@ -145,13 +166,15 @@ class SolutionStore:
 
     # ------------------------------------------------------------------------------------------- positions
     def count(self) -> int:
-        return int(self.conn.execute("SELECT COUNT(*) FROM positions").fetchone()[0])
+        return int(self._read("SELECT COUNT(*) FROM positions")[0][0])
 
     def load_into(self, tt: TransTable, sym: SymmetryTables) -> int:
         """Validate every stored position and put it in ``tt``; the number loaded."""
-        rows = self.conn.execute("SELECT k1, k2, lo, hi, move, work FROM positions").fetchall()
+        rows = self._read("SELECT k1, k2, lo, hi, move, work FROM positions")
         if not rows:
             return 0
+        if not all(type(v) is int and -(2**63) <= v < 2**63 for row in rows for v in row):
+            raise StoreError(f"{self.path} is corrupt: a position row holds a value that is not an integer")
         data = np.array(rows, dtype=np.int64)
         k1 = data[:, 0].view(np.uint64).copy()
         k2 = data[:, 1].view(np.uint64).copy()
@@ -180,8 +203,7 @@ class SolutionStore:
             tt.work[idx].tolist(),
             strict=True,
         )
-        with self.conn:
-            self.conn.execute("BEGIN")
+        with self._writing():
             self.conn.executemany(_UPSERT, rows)
         return int(idx.size)
 
@@ -206,8 +228,7 @@ class SolutionStore:
     # --------------------------------------------------------------------------------------------- results
     def put_result(self, key: str, value: dict) -> None:
         """Record a JSON summary (e.g. a solved root) under ``key``."""
-        with self.conn:
-            self.conn.execute("BEGIN")
+        with self._writing():
             self.conn.execute(
                 "INSERT INTO results (key, value, updated) VALUES (?, ?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated = excluded.updated",
@@ -215,12 +236,12 @@ class SolutionStore:
             )
 
     def result(self, key: str) -> dict | None:
-        row = self.conn.execute("SELECT value FROM results WHERE key = ?", (key,)).fetchone()
-        if row is None:
+        rows = self._read("SELECT value FROM results WHERE key = ?", (key,))
+        if not rows:
             return None
         try:
-            value = json.loads(row[0])
-        except json.JSONDecodeError:
+            value = json.loads(rows[0][0])
+        except (json.JSONDecodeError, TypeError):
             raise StoreError(f"{self.path} is corrupt: the result {key!r} is not JSON") from None
         if not isinstance(value, dict):
             raise StoreError(f"{self.path} is corrupt: the result {key!r} is not a JSON object")
