@@ -7,6 +7,7 @@ code, so only tensors, numbers, strings and containers are read.
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from pathlib import Path
@@ -20,12 +21,18 @@ def atomic_save(obj, path: str | os.PathLike) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.fchmod(fd, _file_mode())  # mkstemp makes 0600; give the usual umask-based mode
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)  # in memory first: a failed write (a full disk) is then an OSError, not torch's own
     try:
         with os.fdopen(fd, "wb") as f:
-            torch.save(obj, f)
+            f.write(buffer.getvalue())
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+    except OSError as exc:  # e.g. a full disk: name the file the user asked for, not the temporary one
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)

@@ -306,7 +306,7 @@ def run_tournament(
             with Store(db, create=False) as existing:
                 plan = plan_tournament(spec, existing)
     start = time.perf_counter()
-    with Store(db) as store:
+    with Store(db, config=plan.config, openings=plan.openings) as store:
         _record(store, plan, spec)
         run_id = store.start_run(backend, workers, command)
         played = faults = 0

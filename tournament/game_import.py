@@ -67,7 +67,7 @@ def import_games(path: str | Path, db: str | Path, fmt: str | None = None) -> Im
         openings = None
     todo = [r for r in recs if record_key(r) not in done]
     new_agents = [name for name in agents if name not in stored_agents]
-    with Store(db) as store:
+    with Store(db, config=config, openings=openings) as store:
         if kind == "missing":
             store.write_config(config, openings)
         for name in new_agents:

@@ -166,9 +166,15 @@ class Store:
     a bttt tournament database of this schema (:func:`check_usable`).
     """
 
-    def __init__(self, path: str | Path, create: bool = True) -> None:
+    def __init__(
+        self, path: str | Path, create: bool = True, config: dict | None = None, openings: dict | None = None
+    ) -> None:
+        """Open (or, with ``create``, make) the database; a new one gets ``config`` and ``openings`` in the
+        transaction that makes its tables, so that a creation that fails (e.g. on a full disk) leaves no
+        half-made file behind that a rerun would have to refuse."""
         self.path = Path(path)
         kind = check_usable(self.path, must_exist=not create)
+        existed = self.path.exists()
         try:
             self.conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
             self.conn.execute("PRAGMA journal_mode=WAL")
@@ -179,8 +185,25 @@ class Store:
                     for statement in _SCHEMA.strip().split(";\n"):
                         if statement.strip():
                             self.conn.execute(statement)
+                    if config is not None:
+                        self.conn.execute("INSERT INTO meta VALUES ('config', ?)", (json.dumps(config),))
+                    if openings is not None:
+                        self.conn.execute("INSERT INTO meta VALUES ('openings', ?)", (json.dumps(openings),))
         except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
-            raise StoreError(f"{self.path} is not a usable tournament database: {exc}") from None
+            if kind == "missing":
+                self._undo_creation(existed)
+            raise StoreError(f"cannot make or open the tournament database {self.path}: {exc}") from None
+
+    def _undo_creation(self, existed: bool) -> None:
+        """Remove what a failed creation left (an empty file that was there stays, emptied)."""
+        with contextlib.suppress(Exception):
+            self.conn.close()
+        for suffix in ("-wal", "-shm", "-journal"):
+            Path(str(self.path) + suffix).unlink(missing_ok=True)
+        if existed:
+            self.path.write_bytes(b"")
+        else:
+            self.path.unlink(missing_ok=True)
 
     def close(self) -> None:
         self.conn.close()

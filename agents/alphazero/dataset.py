@@ -46,13 +46,17 @@ class DatasetError(BtttError):
 
 
 def save_dataset(path: str | os.PathLike, arrays: dict[str, np.ndarray], bricks: str, rows: int, cols: int) -> int:
-    """Write positions (``ARRAYS`` keys) to ``path``; returns the number of positions."""
+    """Write positions (``ARRAYS`` keys) to ``path`` in one piece (a crash or a full disk leaves the old file or
+    none, never half a file); returns the number of positions."""
+    import io
+
+    from bttt.paths import atomic_write
+
     dist = BrickDistribution.parse(bricks, rows, cols)
     n = len(arrays["value"])
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
     np.savez_compressed(
-        path,
+        buffer,
         planes=arrays["planes"].astype(np.uint8),
         masks=arrays["masks"].astype(bool),
         policy=arrays["policy"].astype(np.float32),
@@ -65,6 +69,7 @@ def save_dataset(path: str | os.PathLike, arrays: dict[str, np.ndarray], bricks:
         rows=np.array(rows),
         cols=np.array(cols),
     )
+    atomic_write(dataset_path(path), buffer.getvalue())  # with .npz added when missing, as numpy does
     return n
 
 
@@ -312,10 +317,7 @@ def generate_dataset(
                     done(job)
             r = SelfPlayResult.merge(results)
             seconds = time.perf_counter() - t0
-            save_dataset(
-                part.with_suffix(".tmp.npz"), {k: getattr(r, k) for k in ARRAYS}, cfg.bricks, cfg.rows, cfg.cols
-            )
-            os.replace(part.with_suffix(".tmp.npz"), part)
+            save_dataset(part, {k: getattr(r, k) for k in ARRAYS}, cfg.bricks, cfg.rows, cfg.cols)
             log(
                 f"chunk {c}: {r.games} games, {r.positions} positions (P1 {r.p1_wins}, P2 {r.p2_wins}, "
                 f"draws {r.draws}), {r.positions / seconds:.0f} positions/s"

@@ -4,14 +4,20 @@
 * Ctrl-C: exit code 130 at once and the command's own note on what was kept (``INTERRUPTED`` in its module), a
   promise to resume only where the command really resumes;
 * a closed pipe (``bttt demo | head -1``): exit quietly;
+* a write the system refuses (a full disk, a quota, a read-only file system): exit code 2, the file, the cause,
+  and the command's note on what was kept (every write of bttt is atomic or transactional, so it is still true);
 * anything else is a bug: one line asking for a report (``BTTT_DEBUG=1`` shows the traceback), exit code 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
+
+#: errors of the system, not of bttt, when writing: the user can fix them (free space, another folder)
+WRITE_REFUSED = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG}
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -39,12 +45,27 @@ def run_command(args: argparse.Namespace) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
-    except Exception as exc:
-        if os.environ.get("BTTT_DEBUG"):
-            raise
+    except OSError as exc:
+        if exc.errno not in WRITE_REFUSED or os.environ.get("BTTT_DEBUG"):
+            return _internal_error(args, exc)
+        where = f" {exc.filename}" if exc.filename else ""
         print(
-            f"bttt {args.command}: internal error: {type(exc).__name__}: {exc}\n"
-            "This is a bug; rerun with BTTT_DEBUG=1 to see the traceback and please report it.",
+            f"bttt {args.command}: error: cannot write{where}: {exc.strerror} (free space, or choose another "
+            f"folder); {note}.",
             file=sys.stderr,
         )
-        return 1
+        return 2
+    except Exception as exc:  # noqa: BLE001 - anything else is a bug, reported as one
+        return _internal_error(args, exc)
+
+
+def _internal_error(args: argparse.Namespace, exc: Exception) -> int:
+    """A bug: one line asking for a report, or the traceback with ``BTTT_DEBUG`` set."""
+    if os.environ.get("BTTT_DEBUG"):
+        raise exc
+    print(
+        f"bttt {args.command}: internal error: {type(exc).__name__}: {exc}\n"
+        "This is a bug; rerun with BTTT_DEBUG=1 to see the traceback and please report it.",
+        file=sys.stderr,
+    )
+    return 1
