@@ -112,6 +112,7 @@ def make_inputs(folder: Path) -> None:
     )
     assert r.code == 0, r.stderr
     for argv in (
+        ["analyse", "--db", "good.db", "--workers", "1", "--nodes", "300"],
         ["export", "--db", "good.db", "--format", "jsonl", "--out", "games.jsonl"],
         ["solve", "4x4k3 b:none m:-", "--certificate", "cert.json", "--store", "store.sqlite"],
     ):

@@ -53,6 +53,7 @@ SMALL_TOURNAMENT = ["--bricks", "D4", "--openings", "0", "--workers", "1", "--no
 
 #: A small command line of each command that works on the inputs of fuzz_cli.make_inputs.
 BASE: dict[str, list[str]] = {
+    "analyse": ["--db", "good.db", "--workers", "1", "--nodes", "300"],
     "demo": [],
     "play": ["--p1", "random", "--p2", "minimax:depth=1"],
     "agents": [],
@@ -338,6 +339,8 @@ READERS: dict[str, tuple[str, list[list[str]]]] = {
         [
             ["report", "--db", "f.db", "--out", "rep", "--no-figures", "--quiet"],
             ["report", "--db", "f.db", "--out", "rep", "--json"],
+            ["analyse", "--db", "f.db", "--workers", "1", "--nodes", "300"],
+            ["analyse", "--db", "f.db", "--summary-only", "--json"],
             ["show", "--db", "f.db"],
             ["show", "--db", "f.db", "1"],
             ["export", "--db", "f.db", "--format", "pgn", "--out", "e.pgn"],

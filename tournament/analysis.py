@@ -176,6 +176,10 @@ class AnalysisRun:
     seconds: float
 
 
+def _number_or_none(x) -> bool:
+    return x is None or (type(x) in (int, float) and x >= 0)
+
+
 def _needs_work(rows: list[tuple], first_ply: int, plies: int, seconds: float | None, nodes: int | None) -> bool:
     """Whether a game's stored rows miss a ply, or hold an undecided move that a larger budget may decide."""
     if len(rows) < plies - first_ply:
@@ -208,15 +212,17 @@ def analyse(
         progress: called with (games done, games to do) after each game.
     """
     t0 = time.perf_counter()
+    read_verdicts(db)  # every stored verdict is checked before any work
     with Store(db, create=False) as store:
         config = store.config() or {}
         rows, cols, k = int(config.get("rows", 7)), int(config.get("cols", 7)), int(config.get("win_length", 4))
         games = store.games(rows, cols)
-        ensure_analysis_table(store.conn)
+        with store.transaction():
+            ensure_analysis_table(store.conn)
         stored: dict[int, list[tuple]] = {}
-        for r in store.conn.execute(
-            "SELECT game_id, verdict, blunder, budget_seconds, budget_nodes FROM move_analysis"
-        ).fetchall():
+        for r in store.read("SELECT game_id, verdict, blunder, budget_seconds, budget_nodes FROM move_analysis"):
+            if r[1] not in VERDICTS or r[2] not in (None, 0, 1) or not all(_number_or_none(x) for x in r[3:]):
+                raise BtttError(f"{db}: a move_analysis row of game {r[0]!r} is malformed; it was changed outside bttt")
             stored.setdefault(r[0], []).append(r[1:])
         jobs = []
         for g in games:
@@ -236,8 +242,7 @@ def analyse(
             results = map(analyse_game, jobs)
         try:
             for rows_of_game in results:
-                with store.conn:
-                    store.conn.execute("BEGIN")
+                with store.transaction():
                     store.conn.executemany(
                         "INSERT OR REPLACE INTO move_analysis VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         _merged(store.conn, rows_of_game),
@@ -334,17 +339,25 @@ def value_words(move: Bounds, mover: int) -> str:
 def read_verdicts(db: str | Path) -> list[MoveVerdict]:
     """Every analysed move of the tournament database ``db`` (empty if ``bttt analyse`` has not run)."""
     with Store(db, create=False) as store:
-        tables = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        tables = {r[0] for r in store.read("SELECT name FROM sqlite_master WHERE type='table'")}
         if "move_analysis" not in tables:
             return []
-        rows = store.conn.execute(
+        rows = store.read(
             "SELECT a.game_id, a.ply, a.mover, g.p1, g.p2, g.layout, a.before_lo, a.before_hi, a.after_lo,"
             " a.after_hi, a.verdict, a.blunder, a.nodes, a.seconds"
             " FROM move_analysis a JOIN games g ON g.id = a.game_id ORDER BY a.game_id, a.ply"
-        ).fetchall()
+        )
     out = []
     for gid, ply, mover, p1, p2, layout, blo, bhi, alo, ahi, verdict, blunder, n, sec in rows:
-        if verdict not in VERDICTS or mover not in (1, 2) or not (-SCORE_MAX <= blo <= bhi <= SCORE_MAX):
+        numbers = (gid, ply, blo, bhi, alo, ahi)
+        if (
+            not all(type(x) is int for x in numbers)
+            or verdict not in VERDICTS
+            or mover not in (1, 2)
+            or not (-SCORE_MAX <= blo <= bhi <= SCORE_MAX and -SCORE_MAX <= alo <= ahi <= SCORE_MAX)
+            or blunder not in (None, 0, 1)
+            or not all(x is None or type(x) in (int, float) for x in (n, sec))
+        ):
             raise BtttError(f"{db}: move_analysis row ({gid}, {ply}) is malformed; rerun bttt analyse")
         out.append(
             MoveVerdict(
@@ -438,10 +451,10 @@ def viewer_analysis(db: str | Path) -> dict[int, list]:
     if not verdicts:
         return {}
     with Store(db, create=False) as store:
-        plies = dict(store.conn.execute("SELECT id, plies FROM games").fetchall())
+        plies = {gid: n for gid, n in store.read("SELECT id, plies FROM games") if type(n) is int and n >= 0}
     out: dict[int, list] = {}
     for v in verdicts:
-        entries = out.setdefault(v.game_id, [None] * plies[v.game_id])
+        entries = out.setdefault(v.game_id, [None] * plies.get(v.game_id, 0))
         if v.ply < len(entries):
             entries[v.ply] = {"verdict": v.verdict, "value": v.value_after}
     return out

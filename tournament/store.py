@@ -214,14 +214,15 @@ class Store:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _read(self, sql: str, args: tuple = ()) -> list[tuple]:
+    def read(self, sql: str, args: tuple = ()) -> list[tuple]:
+        """Every row of a query; a damaged file (a bad page, text that is not UTF-8) is a StoreError."""
         try:
             return self.conn.execute(sql, args).fetchall()
         except sqlite3.DatabaseError as exc:  # e.g. a text field that is not valid UTF-8
             raise StoreError(f"{self.path} is damaged ({exc}); it was changed outside bttt") from None
 
     @contextlib.contextmanager
-    def _writing(self) -> Iterator[None]:
+    def transaction(self) -> Iterator[None]:
         """One transaction; a write SQLite refuses (a full disk, a damaged or read-only file) is a StoreError.
         Every game of an earlier transaction stays stored, so the same command resumes once the cause is fixed."""
         try:
@@ -238,12 +239,12 @@ class Store:
 
     # ------------------------------------------------------------ configuration
     def config(self) -> dict | None:
-        rows = self._read("SELECT value FROM meta WHERE key='config'")
+        rows = self.read("SELECT value FROM meta WHERE key='config'")
         if not rows:
             return None
         try:
             config = json.loads(rows[0][0])
-        except json.JSONDecodeError:
+        except (ValueError, TypeError):  # ValueError: also a BLOB that is not UTF-8
             raise StoreError(f"{self.path}: its configuration is not valid JSON; it was changed outside bttt") from None
         if not isinstance(config, dict) or not isinstance(config.get("suite"), list):
             raise StoreError(f"{self.path}: its configuration is damaged; it was changed outside bttt")
@@ -275,19 +276,19 @@ class Store:
         return merged
 
     def write_config(self, config: dict, openings: dict | None = None) -> None:
-        with self._writing():
+        with self.transaction():
             self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('config', ?)", (json.dumps(config),))
             if openings is not None:
                 self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('openings', ?)", (json.dumps(openings),))
 
     def openings(self) -> dict | None:
         """The stored opening suite (:meth:`tournament.openings.OpeningSuite.to_json`), or None."""
-        rows = self._read("SELECT value FROM meta WHERE key='openings'")
+        rows = self.read("SELECT value FROM meta WHERE key='openings'")
         if not rows:
             return None
         try:
             return json.loads(rows[0][0])
-        except json.JSONDecodeError:
+        except (ValueError, TypeError):
             raise StoreError(f"{self.path}: its opening suite is not valid JSON; it was changed outside bttt") from None
 
     def set_meta(self, key: str, value) -> None:
@@ -313,7 +314,7 @@ class Store:
         self, name: str, spec: str, training_cells: Iterable[int] | None, rows=7, cols=7, digest: str | None = None
     ) -> None:
         cells = None if training_cells is None else json.dumps([cell_name(c, rows, cols) for c in training_cells])
-        with self._writing():
+        with self.transaction():
             self.conn.execute(
                 "INSERT OR IGNORE INTO agents (name, spec, training_cells, digest, added) VALUES (?, ?, ?, ?, ?)",
                 (name, spec, cells, digest, time.time()),
@@ -322,10 +323,10 @@ class Store:
     def agents(self, rows: int = 7, cols: int = 7) -> list[tuple[str, str, tuple[int, ...] | None]]:
         """(canonical name, spec, training cells) in the order they joined."""
         out = []
-        for name, spec, cells in self._read("SELECT name, spec, training_cells FROM agents ORDER BY added, rowid"):
+        for name, spec, cells in self.read("SELECT name, spec, training_cells FROM agents ORDER BY added, rowid"):
             try:
                 training = None if cells is None else parse_cells(json.loads(cells), rows, cols)
-            except (BtttError, json.JSONDecodeError, TypeError):
+            except (ValueError, TypeError):  # BtttError is a ValueError
                 raise StoreError(f"{self.path}: agent {name!r} has damaged training cells {cells!r}") from None
             if not isinstance(name, str) or not isinstance(spec, str):
                 raise StoreError(f"{self.path}: the agents table is damaged; it was changed outside bttt")
@@ -334,11 +335,11 @@ class Store:
 
     def digests(self) -> dict[str, str | None]:
         """Agent name -> the content hash of its checkpoint (None for agents that load no file)."""
-        return dict(self._read("SELECT name, digest FROM agents"))
+        return dict(self.read("SELECT name, digest FROM agents"))
 
     # -------------------------------------------------------------------- games
     def done_keys(self) -> set[GameKey]:
-        rows = self._read("SELECT p1, p2, layout, game_index, opening FROM games")
+        rows = self.read("SELECT p1, p2, layout, game_index, opening FROM games")
         return {GameKey(*row) for row in rows}
 
     def add_game(
@@ -356,7 +357,7 @@ class Store:
         moves = ",".join(cell_name(m, rows, cols) for m in result.moves)
         times = json.dumps([round(t, 6) for t in result.move_times])
         try:
-            with self._writing():
+            with self.transaction():
                 self.conn.execute(
                     "INSERT INTO games (id, p1, p2, layout, opening, game_index, seed, winner, termination, plies,"
                     " opening_plies, moves, move_times, fault_player, fault_detail, wall_time, worker, finished_at)"
@@ -390,7 +391,7 @@ class Store:
         """Every stored game, each row checked (a damaged row is a :class:`StoreError` naming it)."""
         agents = {a[0] for a in self.agents(rows, cols)}
         out = []
-        for r in self._read(
+        for r in self.read(
             "SELECT id, p1, p2, layout, game_index, seed, winner, termination, plies, moves, move_times,"
             " fault_player, fault_detail, wall_time, opening, opening_plies, worker, finished_at FROM games"
             " ORDER BY p1, p2, layout, opening, game_index"
@@ -413,7 +414,7 @@ class Store:
             parse_layout(layout, rows, cols)
             cells = parse_cells(moves, rows, cols) if moves else ()
             move_times = json.loads(times)
-        except (BtttError, json.JSONDecodeError, TypeError):
+        except (ValueError, TypeError):
             raise bad("its layout, moves or move times do not parse") from None
         if not isinstance(move_times, list) or not all(isinstance(t, int | float) for t in move_times):
             raise bad("move times are not a list of numbers")
@@ -441,11 +442,11 @@ class Store:
         )
 
     def count_games(self) -> int:
-        return self._read("SELECT COUNT(*) FROM games")[0][0]
+        return self.read("SELECT COUNT(*) FROM games")[0][0]
 
     # --------------------------------------------------------------------- runs
     def start_run(self, backend: str, workers: int, command: str) -> int:
-        with self._writing():
+        with self.transaction():
             cur = self.conn.execute(
                 "INSERT INTO runs (started, backend, workers, command) VALUES (?, ?, ?, ?)",
                 (time.time(), backend, workers, command),
@@ -453,7 +454,7 @@ class Store:
         return int(cur.lastrowid)
 
     def finish_run(self, run_id: int, games_played: int, wall_time: float) -> None:
-        with self._writing():
+        with self.transaction():
             self.conn.execute(
                 "UPDATE runs SET finished=?, games_played=?, wall_time=? WHERE id=?",
                 (time.time(), games_played, wall_time, run_id),
@@ -461,7 +462,7 @@ class Store:
 
     def runs(self) -> list[dict]:
         cols = ("id", "started", "finished", "backend", "workers", "games_played", "wall_time", "command")
-        return [dict(zip(cols, r, strict=True)) for r in self._read(f"SELECT {', '.join(cols)} FROM runs ORDER BY id")]
+        return [dict(zip(cols, r, strict=True)) for r in self.read(f"SELECT {', '.join(cols)} FROM runs ORDER BY id")]
 
 
 def delete_database(path: str | Path) -> None:

@@ -241,7 +241,7 @@ class SolutionStore:
             return None
         try:
             value = json.loads(rows[0][0])
-        except (json.JSONDecodeError, TypeError):
+        except (ValueError, TypeError):  # ValueError: also a BLOB that is not UTF-8
             raise StoreError(f"{self.path} is corrupt: the result {key!r} is not JSON") from None
         if not isinstance(value, dict):
             raise StoreError(f"{self.path} is corrupt: the result {key!r} is not a JSON object")
