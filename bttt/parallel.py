@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from bttt.errors import BtttError
 
 
@@ -63,3 +65,42 @@ def call_interruptibly(fn, *args):
     if "error" in box:
         raise box["error"]
     return box["value"]
+
+
+def kill_worker_processes() -> None:
+    """SIGKILL the worker processes of this process's pools, the forkserver and any worker it is still starting.
+
+    Used on Ctrl-C, when their work is abandoned anyway (workers write no files; the main process stores every
+    result): a worker caught half-started would otherwise print a traceback after bttt has exited, when the
+    pool's semaphores it tries to open are already gone.
+    """
+    import contextlib
+    import multiprocessing
+    import multiprocessing.forkserver
+    import signal
+
+    pids = {p.pid for p in multiprocessing.active_children() if p.pid}
+    server = getattr(getattr(multiprocessing.forkserver, "_forkserver", None), "_forkserver_pid", None)
+    if server:
+        pids |= _children(server) | {server}
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _children(pid: int) -> set[int]:
+    """Direct children of ``pid`` (from /proc; empty where there is none)."""
+    out: set[int] = set()
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return out
+    for name in entries:
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat") as fh:
+                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.add(int(name))
+            except (OSError, ValueError, IndexError):
+                continue
+    return out

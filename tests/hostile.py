@@ -15,7 +15,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 
 
-def bttt(*args: str, cwd: Path, timeout: float = 180, env: dict | None = None) -> subprocess.CompletedProcess:
+def bttt(*args: str, cwd: Path, timeout: float = 420, env: dict | None = None) -> subprocess.CompletedProcess:
     """``python -m bttt ARGS`` in ``cwd``; a hang fails the test (``timeout``), not CI."""
     full_env = {k: v for k, v in os.environ.items() if k != "BTTT_DEBUG"}
     full_env["PYTHONPATH"] = os.pathsep.join([str(REPO), full_env.get("PYTHONPATH", "")])

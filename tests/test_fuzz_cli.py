@@ -22,10 +22,12 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -89,12 +91,40 @@ VALUES = st.one_of(st.sampled_from(PATHS), st.sampled_from(NUMBERS), st.sampled_
 VALUES = st.one_of(VALUES, TEXT)
 
 
-def _parser_actions(command: str) -> list:
-    from bttt.cli import build_parser
+@dataclass(frozen=True)
+class Option:
+    """One option of a command, read from its ``--help`` (tests use only the ``bttt.cli.main`` entry point)."""
 
-    parser = build_parser(command)
-    sub = next(a for a in parser._actions if type(a).__name__ == "_SubParsersAction")
-    return [a for a in sub.choices[command]._actions if a.option_strings and "-h" not in a.option_strings]
+    names: tuple[str, ...]
+    takes: str  # "" (a flag), "1", "?" or "+"
+    choices: tuple[str, ...] = ()
+
+
+def _options(command: str) -> list[Option]:
+    r = run_bttt([command, "--help"], REPO, budget=60)
+    assert r.code == 0, r.stderr
+    out = []
+    text = r.stdout.split("options:", 1)[-1]
+    for line in text.splitlines():
+        m = re.match(r"^  (-\S.*?)(?:  |$)", line)
+        if not m:
+            continue
+        names, takes, choices = [], "", ()
+        for item in m.group(1).split(", "):
+            name, _, meta = item.partition(" ")
+            if not name.startswith("-") or name in ("-h", "--help"):
+                continue
+            names.append(name)
+            if meta:
+                takes = "?" if meta.startswith("[") else "+" if "..." in meta else "1"
+                if meta.startswith("{"):
+                    choices = tuple(meta.strip("{}").split(","))
+        if names:
+            out.append(Option(tuple(names), takes, choices))
+    return out
+
+
+OPTIONS: dict[str, list[Option]] = {}
 
 
 @st.composite
@@ -103,20 +133,18 @@ def argument_lists(draw, command: str) -> list[str]:
     base = BASE[command]
     dropped = draw(st.sets(st.integers(0, max(len(base) - 1, 0)), max_size=2)) if base else set()
     kept = [tok for i, tok in enumerate(base) if i not in dropped]
-    actions = _parser_actions(command)
+    options = OPTIONS.setdefault(command, _options(command))
     extra: list[str] = []
     for _ in range(draw(st.integers(0, 4))):
-        if not actions or draw(st.integers(0, 5)) == 0:
+        if not options or draw(st.integers(0, 5)) == 0:
             extra.append(draw(VALUES))  # a stray positional
             continue
-        action = draw(st.sampled_from(actions))
-        extra.append(draw(st.sampled_from(action.option_strings)))
-        if action.nargs == 0:
-            continue
-        count = {None: 1, "?": draw(st.integers(0, 1)), "+": draw(st.integers(1, 2)), "*": draw(st.integers(0, 2))}
-        for _ in range(count.get(action.nargs, 1)):
-            if action.choices and draw(st.booleans()):
-                extra.append(str(draw(st.sampled_from(list(action.choices)))))
+        option = draw(st.sampled_from(options))
+        extra.append(draw(st.sampled_from(option.names)))
+        count = {"": 0, "1": 1, "?": draw(st.integers(0, 1)), "+": draw(st.integers(1, 2))}[option.takes]
+        for _ in range(count):
+            if option.choices and draw(st.booleans()):
+                extra.append(draw(st.sampled_from(option.choices)))
             else:
                 extra.append(draw(VALUES))
     at = draw(st.integers(0, len(kept)))

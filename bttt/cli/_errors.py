@@ -36,6 +36,9 @@ def run_command(args: argparse.Namespace) -> int:
         # teardown of torch and numba, which can take seconds, so that Ctrl-C ends the command at once.
         import multiprocessing.util
 
+        from bttt.parallel import kill_worker_processes
+
+        kill_worker_processes()  # none left half-started to print a traceback once its pool is gone
         multiprocessing.util._exit_function()  # release the worker pools' semaphores and queues first
         sys.stdout.flush()
         sys.stderr.flush()
