@@ -260,7 +260,7 @@ def run_sprt(
     start = time.perf_counter()
     played = faults = 0
     history: list[dict] = []
-    with Store(db) as store:
+    with Store(db, config=config) as store:
         store.write_config(config)
         for name, agent_spec, cells in given:
             store.add_agent(name, agent_spec, cells, spec.rows, spec.cols, pinned_digest(name))

@@ -295,18 +295,17 @@ class Store:
         """Store ``value`` (JSON) under ``key`` in the meta table (e.g. a sequential test's result)."""
         if key in ("config", "openings"):
             raise ValueError(f"meta key {key!r} is written by write_config")
-        with self.conn:
-            self.conn.execute("BEGIN")
+        with self.transaction():
             self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
 
     def get_meta(self, key: str):
         """The JSON value stored under ``key``, or None."""
-        rows = self._read("SELECT value FROM meta WHERE key=?", (key,))
+        rows = self.read("SELECT value FROM meta WHERE key=?", (key,))
         if not rows:
             return None
         try:
             return json.loads(rows[0][0])
-        except json.JSONDecodeError:
+        except (ValueError, TypeError):
             raise StoreError(f"{self.path}: its {key} entry is not valid JSON; it was changed outside bttt") from None
 
     # ------------------------------------------------------------------- agents
