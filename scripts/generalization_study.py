@@ -54,6 +54,7 @@ AGENTS: dict[str, str] = {
 }
 CORE_AGENTS = [label for label in AGENTS if label.endswith(" s0")]
 SEED, PLIES = "0", "4"
+EXACT_OPENINGS = False  # set by --exact-openings
 
 
 def bttt(args: list[str], work: Path) -> None:
@@ -63,11 +64,20 @@ def bttt(args: list[str], work: Path) -> None:
     subprocess.run([sys.executable, "-m", "bttt", *args], cwd=work, env=env, check=True)
 
 
+def opening_args(bricks: str, openings: int) -> list[str]:
+    """Generated openings, or with --exact-openings the committed suites (bttt's default judge changed since)."""
+    if EXACT_OPENINGS:
+        name = "openings-dense-D4.txt" if bricks == "D4" else "openings-core.txt"
+        return ["--openings-file", str(ROOT / "docs" / "generalization" / name)]
+    return ["--openings", str(openings), "--opening-plies", PLIES]
+
+
 def tournament(
     work: Path, db: str, labels: list[str], bricks: str, openings: int, workers: int, gauntlets=OPPONENTS
 ) -> None:
     """One gauntlet per paper opponent: ``labels`` against each of them (and they against each other)."""
     specs = [AGENTS[label] for label in labels]
+    suite = opening_args(bricks, openings)
     for gauntlet in gauntlets:
         bttt(
             [
@@ -78,10 +88,7 @@ def tournament(
                 gauntlet,
                 "--bricks",
                 bricks,
-                "--openings",
-                str(openings),
-                "--opening-plies",
-                PLIES,
+                *suite,
                 "--games",
                 "1",
                 "--seed",
@@ -156,10 +163,7 @@ def cmd_strong(args: argparse.Namespace) -> None:
                 STRONG,
                 "--bricks",
                 bricks,
-                "--openings",
-                str(n),
-                "--opening-plies",
-                PLIES,
+                *opening_args(bricks, n),
                 "--games",
                 "1",
                 "--seed",
@@ -210,7 +214,15 @@ def main(argv: list[str] | None = None) -> None:
     }
     for name in commands:
         sub.add_parser(name)
+    parser.add_argument(
+        "--exact-openings",
+        action="store_true",
+        help="new databases start from the committed suites in docs/generalization/openings-*.txt (the study's "
+        "openings, chosen by the depth-4 judge that was bttt's default then) instead of generating them",
+    )
     args = parser.parse_args(argv)
+    global EXACT_OPENINGS
+    EXACT_OPENINGS = args.exact_openings
     args.work = args.work.resolve()
     args.work.mkdir(parents=True, exist_ok=True)
     commands[args.command](args)
