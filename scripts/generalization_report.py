@@ -21,7 +21,6 @@ from generalization_tables import (
 
 MINIMAX, MCTS, STRONG = "minimax paper", "mcts paper", "mcts strong"
 PAPER_OPP = (MINIMAX, MCTS)
-SNAPSHOT_ITER = {"d4-s1 it0050 s0": 50, "d4-s1 it0100 s0": 100, "d4-s1 it0150 s0": 150}
 VARIETY = {
     "bttt": ("bttt-d4 s0", "bttt-r2 s0", "bttt-r3 s0", "bttt-all s0"),
     "paper": ("paper-baseline s0", "paper-r2 s0", "paper-r3 s0"),
@@ -71,7 +70,8 @@ def write_all(work: Path, docs: Path, agents: dict[str, str], reps: int = 2000) 
     for label in _present(p, az):
         rows.append(gap_row(p, label, PAPER_OPP, reps))
     for label, opp in ((MINIMAX, (MCTS,)), (MCTS, (MINIMAX,)), (STRONG, PAPER_OPP)):
-        if label in _present(p, [label]) and np.any(np.isin(p.opponent[p.agent == label], opp)):
+        mine = p.agent == label
+        if np.any(np.isin(p.opponent[mine], opp) & (p.layout[mine] != LAYOUTS.index("D4"))):  # novel cells too
             rows.append(gap_row(p, label, opp, reps))
     write_csv(docs / "gaps.csv", rows)
     md += ["## Train minus novel, every agent (pair scores)", "", markdown(rows, GAP_COLUMNS), ""]
@@ -110,9 +110,16 @@ def write_all(work: Path, docs: Path, agents: dict[str, str], reps: int = 2000) 
         md += [title, "", markdown(variety), ""]
 
     # Q4: the second-seed d4 run's snapshots (rows of gaps.csv) as a curve
-    snaps = [r for r in rows if r["agent"] in SNAPSHOT_ITER]
-    if snaps:
-        _curve_figure(snaps, [r for r in rows if r["agent"] == "bttt-d4 s0"], docs / "training_curve.png")
+    panels = []
+    for suffix, final, title in (
+        (" s0", "bttt-d4 s0", "0 simulations; novel: 48 cells"),
+        (" s100 paper-search", "bttt-d4 s100 paper-search", "100 simulations, paper's search; novel: 9 cells"),
+    ):
+        snaps = [r for r in rows if r["agent"].startswith("d4-s1 ") and r["agent"].endswith(suffix)]
+        if snaps:
+            panels.append((snaps, [r for r in rows if r["agent"] == final], title))
+    if panels:
+        _curve_figure(panels, docs / "training_curve.png")
 
     grids = [x for x in _present(p, az) if x.endswith("s0") or x.endswith("s100")]
     _heatmaps(p, grids, docs / "cells.png")
@@ -151,33 +158,39 @@ def _gap_figure(rows: list[dict], path: Path) -> None:
     plt.close(fig)
 
 
-def _curve_figure(snaps: list[dict], final: list[dict], path: Path) -> None:
+def _iteration(agent: str) -> int:
+    return int(agent.split()[1].removeprefix("it"))
+
+
+def _curve_figure(panels: list, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 3.6))
-    for key, colour, dx in (("train score", "tab:red", -2), ("novel score", "tab:blue", 2)):
-        its = [SNAPSHOT_ITER[r["agent"]] + dx for r in snaps]
-        ivs = [_iv(r[key]) for r in snaps]
-        ax.errorbar(
-            its,
-            [v for v, _, _ in ivs],
-            yerr=[[v - lo for v, lo, _ in ivs], [hi - v for v, _, hi in ivs]],
-            color=colour,
-            marker="o",
-            capsize=3,
-            label=f"d4-s1 (seed 1), {key.split()[0]} cells",
-        )
-        for r in final:
-            v, lo, hi = _iv(r[key])
-            ax.errorbar([350 + dx], [v], yerr=[[v - lo], [hi - v]], color=colour, marker="s", capsize=3)
-    ax.set_xlabel("training iteration (squares: shipped d4, 52 + 298 iterations, seed 0)")
-    ax.set_ylabel("pair score v paper Minimax + MCTS")
-    ax.set_ylim(-0.02, 1.02)
-    ax.legend(fontsize=8)
-    ax.set_title("d4 networks at 0 simulations: training cell D4 against 48 novel cells", fontsize=9)
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 3.8), squeeze=False)
+    for ax, (snaps, final, title) in zip(axes[0], panels, strict=True):
+        snaps = sorted(snaps, key=lambda r: _iteration(r["agent"]))
+        for key, colour, dx in (("train score", "tab:red", -2), ("novel score", "tab:blue", 2)):
+            its = [_iteration(r["agent"]) + dx for r in snaps]
+            ivs = [_iv(r[key]) for r in snaps]
+            ax.errorbar(
+                its,
+                [v for v, _, _ in ivs],
+                yerr=[[v - lo for v, lo, _ in ivs], [hi - v for v, _, hi in ivs]],
+                color=colour,
+                marker="o",
+                capsize=3,
+                label=f"d4-s1 (seed 1), {key.split()[0]} cells",
+            )
+            for r in final:
+                v, lo, hi = _iv(r[key])
+                ax.errorbar([350 + dx], [v], yerr=[[v - lo], [hi - v]], color=colour, marker="s", capsize=3)
+        ax.set_xlabel("training iteration (squares: shipped d4, seed 0, 52 + 298)")
+        ax.set_ylabel("pair score v paper Minimax + MCTS")
+        ax.set_ylim(-0.02, 1.02)
+        ax.legend(fontsize=8)
+        ax.set_title(f"D4 networks, train cell D4 v novel cells\n({title})", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
