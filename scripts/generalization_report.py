@@ -125,7 +125,34 @@ def write_all(work: Path, docs: Path, agents: dict[str, str], reps: int = 2000) 
     _heatmaps(p, grids, docs / "cells.png")
     text = "\n".join(md)
     (docs / "tables.md").write_text(text + "\n")
+    _paste_tables(docs.parent / "generalization.md", text)
     return text
+
+
+TABLE_SECTIONS = {
+    "gaps": "## Train minus novel",
+    "relative": "## Relative to",
+    "search": "## Search and network",
+    "variety": "## Training variety",
+}
+
+
+def _paste_tables(doc: Path, tables: str) -> None:
+    """Replace each ``<!-- table:KEY -->...<!-- /table -->`` block of the study's page with the generated table."""
+    if not doc.exists():
+        return
+    page = doc.read_text()
+    for key, title in TABLE_SECTIONS.items():
+        if title not in tables:
+            continue
+        body = tables[tables.index(title) :].split("\n", 1)[1]
+        body = body.split("\n## ", 1)[0].strip()
+        start, end = f"<!-- table:{key} -->", "<!-- /table -->"
+        if start in page:
+            i = page.index(start) + len(start)
+            j = page.index(end, i)
+            page = page[:i] + "\n" + body + "\n" + page[j:]
+    doc.write_text(page)
 
 
 def _iv(text: str) -> tuple[float, float, float]:
