@@ -143,6 +143,8 @@ def main() -> None:
                 "1",
                 "--seed",
                 "0",
+                "--openings",  # from the empty board, as the committed results (the default now uses openings)
+                "0",
                 "--workers",
                 args.workers,
                 "--db",

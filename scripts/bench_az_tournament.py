@@ -31,10 +31,13 @@ MODELS = ROOT.parent / "shared" / "reference" / "bttt-paper-models"
 def configs(args) -> list[tuple[str, str, str, list[str], dict]]:
     """(name, what, tree, extra arguments, extra environment) of every run, baseline first."""
     out = []
+    variants = args.variants.split(",")
     for what in args.what.split(","):
-        out.append((f"{what}: baseline {args.baseline}, one game at a time", what, "baseline", [], {}))
-        out.append((f"{what}: batched, torch backend", what, "new", [], {"BTTT_INFERENCE": "torch"}))
-        out.append((f"{what}: batched, onnx backend", what, "new", [], {"BTTT_INFERENCE": "onnx"}))
+        if "baseline" in variants:
+            out.append((f"{what}: baseline {args.baseline}, one game at a time", what, "baseline", [], {}))
+        for backend in ("torch", "onnx"):
+            if backend in variants:
+                out.append((f"{what}: batched, {backend} backend", what, "new", [], {"BTTT_INFERENCE": backend}))
     return out
 
 
@@ -65,6 +68,7 @@ def main() -> int:
     parser.add_argument("--suite", default="D4,A5,C3,G7", help="brick cells of both tournaments")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--what", default="gauntlet,default", help="gauntlet, default, or both")
+    parser.add_argument("--variants", default="baseline,torch,onnx", help="which of the three configurations")
     parser.add_argument("--models", default=str(MODELS), help="folder with the paper's alphazero_*.h5")
     parser.add_argument("--out", default="runs/bench-tournament", help="working folder (git-ignored)")
     args = parser.parse_args()

@@ -7,10 +7,14 @@ paper's "NS" player). ``paper=true`` reproduces the original code's search: its
 selection rule (no +1 under the square root, ties to the lowest action), c_puct 1,
 illegal logits set to -100, and -- because there the first simulation only
 expands the root -- ``simulations - 1`` visits below a fresh root, and a fresh tree
-every move (``reuse_tree=auto``). One difference remains: the original stored its
-tree as a graph keyed by position, so transpositions shared statistics; ours is a
-tree. The move is the most visited one, ties broken uniformly at random (seeded); ``temperature > 0``
-samples proportionally to visits^(1/T) instead.
+every move (``reuse_tree=auto``). One difference remains by default: the original stored
+its tree as a graph keyed by position, so transpositions shared statistics; ours is a
+tree unless ``search=graph``. The move is the most visited one, ties broken uniformly at random (seeded);
+``temperature > 0`` samples proportionally to visits^(1/T) instead. ``leaf_batch=N`` evaluates up to N
+leaves per network call with virtual loss (bttt's search only).
+
+The agent offers ``step_requests`` (:mod:`agents.batching`), so tournaments pool the network calls of
+many games; it keeps a per-game cache of network evaluations (:mod:`agents.alphazero.eval_cache`).
 
 The agent declares ``training_cells`` (the brick cells its network was trained
 on, read from the checkpoint), which tournaments use to split familiar from novel
