@@ -239,16 +239,16 @@ def _plain(iv: Interval | None, sign: bool = False) -> str:
 
 
 def stats_tables(stats: TournamentStats, labels: dict[str, str], config: dict, sources: dict) -> dict[str, Table]:
-    """The tables of the pair statistics, by file stem (``normalised`` only when it has rows)."""
+    """The tables of the pair statistics, by file stem (``improvement`` and ``normalised`` only with rows)."""
     out = {
         "pairs": pairs_table(stats, labels),
         "generalization": generalization_table(stats, labels, config, sources),
         "iqm": iqm_table(stats, labels),
-        "improvement": improvement_table(stats, labels),
     }
-    norm = normalised_table(stats, labels)
-    if norm.rows:
-        out["normalised"] = norm
+    optional = {"improvement": improvement_table(stats, labels), "normalised": normalised_table(stats, labels)}
+    for stem, table in optional.items():
+        if table.rows:  # none without common opponents (two agents) or without a solver
+            out[stem] = table
     return out
 
 
