@@ -32,7 +32,14 @@ from bttt.errors import BtttError
 from bttt.layouts import layout_name
 from bttt.rules import Rules
 from tournament.defaults import DEFAULT_OPENING_PLIES, DEFAULT_OPENINGS, DEFAULT_SUITE
-from tournament.driver import _allowed_plugins, _play_all, _task, check_usable_for_overwrite, resolve_agents
+from tournament.driver import (
+    _allowed_plugins,
+    _play_all,
+    _task,
+    _units,
+    check_usable_for_overwrite,
+    resolve_agents,
+)
 from tournament.opening_judges import default_judge, judge_name
 from tournament.openings import LayoutOpenings
 from tournament.pairs import form_pairs
@@ -283,7 +290,8 @@ def run_sprt(
                 tasks = [_task(k, config, moves, plugins) for k, moves in keys if k not in done]
                 tasks.sort(key=lambda t: t.seed)
                 if tasks:
-                    p, f = _play_all(store, tasks, config, workers, backend, address, progress, max_crashes)
+                    units = _units(tasks, workers, None, plugins)  # network agents' games grouped, as elsewhere
+                    p, f = _play_all(store, units, len(tasks), config, workers, backend, address, progress, max_crashes)
                     played, faults = played + p, faults + f
                 rounds = r + 1
                 games = [g for g in store.games() if g.index < rounds]
