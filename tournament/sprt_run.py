@@ -291,7 +291,9 @@ def run_sprt(
                 tasks.sort(key=lambda t: t.seed)
                 if tasks:
                     units = _units(tasks, workers, None, plugins)  # network agents' games grouped, as elsewhere
-                    p, f = _play_all(store, units, len(tasks), config, workers, backend, address, progress, max_crashes)
+                    p, f = _play_all(
+                        store, tasks, config, workers, backend, address, progress, max_crashes, units=units
+                    )
                     played, faults = played + p, faults + f
                 rounds = r + 1
                 games = [g for g in store.games() if g.index < rounds]
