@@ -107,12 +107,15 @@ def resolve_agents(
     return out
 
 
-def _allowed_plugins(spec: TournamentSpec) -> tuple[str, ...]:
-    """Packages whose module:factory specs may run: those the user allowed, and those of specs typed now."""
+def _allowed_plugins(typed: list[str], allowed: tuple[str, ...]) -> tuple[str, ...]:
+    """Packages whose module:factory specs may run: those the user allowed, and those of the specs typed now."""
     from agents.registry import plugin_package
 
-    typed = [plugin_package(s) for s in [*spec.agents, *([spec.gauntlet] if spec.gauntlet else [])]]
-    return tuple(sorted({*spec.allow_plugins, *(p for p in typed if p)}))
+    return tuple(sorted({*allowed, *(p for p in map(plugin_package, typed) if p)}))
+
+
+def _typed_specs(spec: TournamentSpec) -> list[str]:
+    return [*spec.agents, *([spec.gauntlet] if spec.gauntlet else [])]
 
 
 def plan_tournament(spec: TournamentSpec, existing: Store | None) -> Plan:
@@ -151,7 +154,7 @@ def plan_tournament(spec: TournamentSpec, existing: Store | None) -> Plan:
         from tournament.store import FORMAT, SCHEMA_VERSION
 
         config = dict(config, format=FORMAT, schema_version=SCHEMA_VERSION, created=time.time())
-    plugins = _allowed_plugins(spec)
+    plugins = _allowed_plugins(_typed_specs(spec), spec.allow_plugins)
     stored = existing.agents(rows, cols) if existing is not None else []
     stored_names = {a[0] for a in stored}
     given = resolve_agents(spec.agents, plugins) if spec.agents else []
@@ -312,7 +315,9 @@ def run_tournament(
         played = faults = 0
         try:
             if plan.tasks:
-                units = _units(plan.tasks, workers, batch_games, _allowed_plugins(spec))
+                units = _units(
+                    plan.tasks, workers, batch_games, _allowed_plugins(_typed_specs(spec), spec.allow_plugins)
+                )
                 played, faults = _play_all(
                     store, plan.tasks, plan.config, workers, backend, address, progress, max_crashes, units
                 )

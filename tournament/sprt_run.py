@@ -226,7 +226,7 @@ def run_sprt(
     db = Path(db)
     if backend not in ("local", "ray"):
         raise BtttError(f"unknown backend {backend!r}: choose local or ray")
-    plugins = _allowed_plugins(_AsTournament(spec))
+    plugins = _allowed_plugins([spec.a, spec.b], spec.allow_plugins)
     given = resolve_agents([spec.a, spec.b], plugins)
     names = [g[0] for g in given]
     old, stored_agents = None, []
@@ -324,20 +324,3 @@ def run_sprt(
 def _record(status: SprtStatus, rounds: int, per_round: int, stopped: str, history: list, names: list[str]) -> dict:
     partial = SprtRunResult(Path(), status, rounds, per_round, "max rounds", history, agents=names).to_json()
     return dict(partial, stopped=stopped)
-
-
-@dataclass
-class _AsTournament:
-    """The fields :func:`tournament.driver._allowed_plugins` reads."""
-
-    spec: SprtRunSpec
-
-    @property
-    def agents(self) -> list[str]:
-        return [self.spec.a, self.spec.b]
-
-    gauntlet = None
-
-    @property
-    def allow_plugins(self) -> tuple[str, ...]:
-        return self.spec.allow_plugins
