@@ -143,6 +143,19 @@ def test_import_keras_writes_nothing_beside_its_input(tmp_path):
     assert_refused(bttt("import-keras", tmp_path / "missing.h5", cwd=tmp_path), "no Keras file")
 
 
+def test_solve_replaces_only_its_own_certificate_and_only_with_force(tmp_path):
+    cert = tmp_path / "c.json"
+    args = ["solve", "4x4k3 b:none m:-", "--moves", "none", "--certificate", cert]
+    assert bttt(*args, cwd=tmp_path).returncode == 0
+    before = cert.read_bytes()
+    assert_refused(bttt(*args, cwd=tmp_path), "exists", "--force")
+    assert cert.read_bytes() == before
+    assert bttt(*args, "--force", cwd=tmp_path).returncode == 0
+    cert.write_text('{"my": "notes"}')
+    assert_refused(bttt(*args, "--force", cwd=tmp_path), "not written by bttt")
+    assert cert.read_text() == '{"my": "notes"}'
+
+
 # ---------------------------------------------------------------------------- 4. output paths checked before work
 def _bad_outputs(tmp_path):
     (tmp_path / "file").write_text("x")
@@ -162,12 +175,18 @@ def _bad_outputs(tmp_path):
         "prune --out",
         "prune --report",
         "import-keras --out",
+        "solve --certificate",
+        "solve --store",
+        "solve-openings --out",
+        "solve-openings --store",
     ],
 )
 def test_bad_output_paths_are_refused_before_any_work(command, kind, inputs, tmp_path):
     name, flag = command.split()
     paths = _bad_outputs(tmp_path)
-    wants_folder = flag == "--out" and name in ("tournament", "report", "train")
+    wants_folder = (
+        flag == "--out" and name in ("tournament", "report", "train")
+    ) or command == "solve-openings --store"
     bad = paths[kind] if kind != "a folder" else (tmp_path / "file" if wants_folder else tmp_path / "folder")
     db = tmp_path / "t.db"
     if name == "report":
@@ -192,6 +211,8 @@ def test_bad_output_paths_are_refused_before_any_work(command, kind, inputs, tmp
         "selfplay": ["selfplay", inputs / "net.pt", "--out", tmp_path / "d.npz", "--games", "32"],
         "prune": ["prune", inputs / "net.pt", "--dataset", inputs / "pos.npz", "--epochs", "1", "--no-latency"],
         "import-keras": ["import-keras", inputs / "notes.txt"],
+        "solve": ["solve", "4x4k3 b:none m:-", "--moves", "none"],
+        "solve-openings": ["solve", "--openings", "--rows", "4", "--cols", "4", "--win", "3"],
     }[name]
     args = [str(a) for a in base]
     if flag in args:

@@ -38,6 +38,23 @@ def test_proven_positions_are_kept_and_reused(tmp_path) -> None:
     assert again.nodes < first.nodes / 10  # the stored proof is reused, not redone
 
 
+def test_a_flush_writes_only_what_changed_since_the_last(tmp_path) -> None:
+    # The write at Ctrl-C must stay short however long a solve ran: only changed entries are written again.
+    path = tmp_path / "s.sqlite"
+    with SolutionStore(path, RULES) as store:
+        solver = Solver(RULES, tt_bits=16, store=store)
+        solve(GameState.from_moves(RULES, "A1,B2"), solver=solver, moves="none", pv=False)
+        assert solver.flush() > 0
+        assert solver.flush() == 0
+        written = store.count()
+        solve(GameState.from_moves(RULES, "A1,C3"), solver=solver, moves="none", pv=False)
+        assert 0 < solver.flush() <= store.count()
+    with SolutionStore(path, RULES, create=False) as store:
+        again = Solver(RULES, tt_bits=16, store=store)
+        assert again.loaded == store.count() > written
+        assert again.flush() == 0  # what was loaded is already in the store
+
+
 def test_a_store_for_another_variant_is_refused(tmp_path) -> None:
     path = tmp_path / "s.sqlite"
     _solve_into(path)

@@ -25,6 +25,7 @@ from pathlib import Path
 from bttt.cells import cell_name, parse_cells
 from bttt.errors import BtttError
 from bttt.layouts import parse_layout
+from bttt.sqlite_open import open_sqlite
 from tournament.play import TERMINATIONS, GameResult
 from tournament.schedule import GameKey
 
@@ -117,7 +118,7 @@ def probe(path: str | Path) -> str:
         if fh.read(16) != _SQLITE_HEADER:
             return "foreign"
     try:
-        conn = sqlite3.connect(str(path), timeout=30)  # only reads (the journal mode stays as it is)
+        conn = open_sqlite(path)  # only reads (the journal mode stays as it is)
         try:
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             if not tables >= _TABLES:
@@ -176,7 +177,7 @@ class Store:
         kind = check_usable(self.path, must_exist=not create)
         existed = self.path.exists()
         try:
-            self.conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+            self.conn = open_sqlite(self.path, isolation_level=None)
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
             if kind == "missing":

@@ -79,6 +79,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="also write a certificate of the position's value (a win for the side to move, or a draw) to FILE",
     )
+    p.add_argument("--force", action="store_true", help="replace an existing --certificate file that bttt wrote")
     p.add_argument("--verify", metavar="FILE", help="check a certificate with the independent checker; nothing else")
     p.add_argument(
         "--openings",
@@ -106,23 +107,22 @@ def run(args: argparse.Namespace) -> int:
         raise BtttError("--out and --orbits go with --openings")
     state = _position(args)
     if args.certificate is not None:
-        _check_output(args.certificate, "certificate")
+        from bttt.solver.checker import FORMAT
+
+        _check_output(args.certificate, "--certificate", FORMAT, args.force)
     return _solve_position(args, state)
 
 
-def _check_output(path: str, what: str) -> None:
-    """Refuse an output path in a missing folder, or a file that bttt did not write."""
-    from pathlib import Path
+def _check_output(path: str, what: str, fmt: str, force: bool) -> None:
+    """Check an output file before any work: a writable folder, and an existing file replaced only if bttt wrote
+    it (its JSON format tag is ``fmt``) and ``force`` is set."""
+    from bttt.paths import check_output_file
 
-    from bttt.errors import BtttError
+    def ours(p) -> bool:
+        with open(p, "rb") as fh:
+            return f'"format": "{fmt}"'.encode() in fh.read(4096)
 
-    p = Path(path)
-    if not p.parent.is_dir():
-        raise BtttError(f"cannot write the {what} {p}: the folder {p.parent} does not exist")
-    if p.exists():
-        head = p.read_bytes()[:200] if p.is_file() else b""
-        if b'"format": "bttt-' not in head:
-            raise BtttError(f"{p} exists and was not written by bttt: choose another file for the {what}")
+    check_output_file(path, what, force=force, ours=ours)
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -150,15 +150,19 @@ def _openings(args: argparse.Namespace) -> int:
     if args.nodes is not None:
         raise BtttError("--openings takes --time-limit (seconds per orbit), not --nodes")
     Rules(args.rows, args.cols, args.win, "none")  # the board's own errors first
+    if args.out is not None:
+        from bttt.solver.openings import TABLE_FORMAT
+
+        _check_output(args.out, "--out", TABLE_FORMAT, force=True)  # the table of a rerun continues its own
+    orbits = list(parse_cells(args.orbits, args.rows, args.cols)) if args.orbits else None
     folder = None
     if args.store is not None:
+        from bttt.paths import check_output_dir
+
         folder = Path(args.store)
         if folder.exists() and not folder.is_dir():
             raise BtttError(f"--store {folder}: with --openings this is a folder (one store per orbit)")
-        folder.mkdir(parents=True, exist_ok=True)
-    if args.out is not None:
-        _check_output(args.out, "openings table")
-    orbits = list(parse_cells(args.orbits, args.rows, args.cols)) if args.orbits else None
+        check_output_dir(folder, "--store").mkdir(parents=True, exist_ok=True)
 
     def progress(entry: dict, table: dict) -> None:
         if args.out is not None:
@@ -204,8 +208,13 @@ def _position(args: argparse.Namespace):
 def _open_store(path: str | None, rules):
     if path is None:
         return None
+    from pathlib import Path
+
+    from bttt.paths import check_output_file
     from bttt.solver.store import SolutionStore
 
+    if not Path(path).exists():  # a new store: its folder must be writable
+        check_output_file(path, "--store")
     return SolutionStore(path, rules)
 
 

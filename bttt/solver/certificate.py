@@ -23,6 +23,7 @@ import numpy as np
 
 from bttt.errors import BtttError
 from bttt.kernels import winning_cells, winning_cells_after
+from bttt.paths import atomic_write
 from bttt.solver.checker import FORMAT, FORMAT_VERSION, position_key
 from bttt.solver.engine import Budget, BudgetExhausted, Solver
 from bttt.solver.solve import side_bitboards
@@ -213,4 +214,4 @@ def write_certificate(doc: dict, path: str | Path) -> None:
         parts.append(f'  "{player}": {{\n{rows}\n  }}' if rows else f'  "{player}": {{}}')
     text = head + ', "strategies": {\n' + ",\n".join(parts) + "\n}}\n"
     json.loads(text)  # it must read back
-    path.write_text(text)
+    atomic_write(path, text)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from bttt.cells import cell_name
 from bttt.errors import BtttError
+from bttt.paths import atomic_write
 from bttt.rules import Rules
 from bttt.solver.certificate import make_certificate, write_certificate
 from bttt.solver.checker import read_certificate, verify
@@ -215,9 +216,7 @@ def write_table(table: dict, path: str | Path) -> None:
     path = Path(path)
     if path.exists():
         check_table_file(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(table, indent=1, sort_keys=False) + "\n")
-    tmp.replace(path)
+    atomic_write(path, json.dumps(table, indent=1, sort_keys=False) + "\n")
 
 
 def check_table_file(path: Path) -> dict:

@@ -37,6 +37,7 @@ from bttt.rules import Rules
 from bttt.solver.symmetry_tables import SymmetryTables, canonical
 from bttt.solver.table import TransTable, collect, store_many
 from bttt.solver.values import SCORE_MAX
+from bttt.sqlite_open import open_sqlite
 
 FORMAT = "bttt-solution-store"
 FORMAT_VERSION = 1
@@ -84,7 +85,7 @@ class SolutionStore:
     def __init__(self, path: str | Path, rules: Rules, create: bool = True) -> None:
         self.path = Path(path)
         self.rules = rules
-        exists = self.path.exists()
+        exists = self.path.exists() and not (self.path.is_file() and self.path.stat().st_size == 0)
         if not exists and not create:
             raise StoreError(f"no solution store at {self.path}")
         if exists:
@@ -92,7 +93,7 @@ class SolutionStore:
         elif not self.path.parent.exists():
             raise StoreError(f"cannot create the store {self.path}: the folder {self.path.parent} does not exist")
         try:
-            self.conn = sqlite3.connect(str(self.path), timeout=60, isolation_level=None)
+            self.conn = open_sqlite(self.path, timeout=60, isolation_level=None)
             if exists:
                 self._validate_existing()
             else:
@@ -186,12 +187,15 @@ class SolutionStore:
                 f"{self.path} is corrupt: position row {bad + 1} ({int(data[bad, 0])}, {int(data[bad, 1])}) is not a "
                 "valid entry for this variant; delete the file to start afresh"
             )
-        store_many(tt, k1, k2, lo.astype(np.int8), hi.astype(np.int8), move.astype(np.int8), work.astype(np.uint8))
+        store_many(
+            tt, k1, k2, lo.astype(np.int8), hi.astype(np.int8), move.astype(np.int8), work.astype(np.uint8), False
+        )
         return len(rows)
 
     def save_from(self, tt: TransTable, min_work: int = DEFAULT_MIN_WORK) -> int:
-        """Write the entries of ``tt`` that took at least ``2**(min_work - 1)`` nodes; the number written."""
-        idx = collect(tt, min_work)
+        """Write the entries of ``tt`` that took at least ``2**(min_work - 1)`` nodes and changed since the last
+        write (:attr:`TransTable.dirty`); the number written."""
+        idx = collect(tt, min_work, True)
         if idx.size == 0:
             return 0
         rows = zip(
@@ -205,6 +209,7 @@ class SolutionStore:
         )
         with self._writing():
             self.conn.executemany(_UPSERT, rows)
+        tt.dirty[idx] = 0
         return int(idx.size)
 
     # ------------------------------------------------------------------------------------------- ordering

@@ -7,6 +7,9 @@ coordinates) and the *work*: ``1 + log2`` of the nodes its search took, so cheap
 Buckets of two entries: the first keeps the entry of most work, the second the most recent. A new result for a
 position already stored narrows its interval (both are proven, so the intersection holds); one for a new position
 takes the first slot if it cost at least as much as the entry there (which moves to the second), else the second.
+
+Every change marks its slot *dirty*, so a solution store writes only what changed since its last write and the
+write at Ctrl-C stays short however long the solve ran.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from numba import njit
 
 from bttt.solver.values import SCORE_MAX
 
-ENTRY_BYTES = 8 + 8 + 1 + 1 + 1 + 1
+ENTRY_BYTES = 8 + 8 + 1 + 1 + 1 + 1 + 1
 _M1 = np.uint64(0x9E3779B97F4A7C15)
 _M2 = np.uint64(0xC2B2AE3D27D4EB4F)
 
@@ -31,6 +34,7 @@ class TransTable(NamedTuple):
         lo, hi: ``int8``: the proven score interval, relative to the position.
         move: ``int8``: best move in canonical coordinates, -1 if none.
         work: ``uint8``: 0 for an empty entry, else ``1 + log2(nodes)`` of the search that proved it.
+        dirty: ``uint8``: 1 if the entry changed since it was last written to a store.
     """
 
     k1: np.ndarray
@@ -39,10 +43,11 @@ class TransTable(NamedTuple):
     hi: np.ndarray
     move: np.ndarray
     work: np.ndarray
+    dirty: np.ndarray
 
 
 def new_table(bits: int) -> TransTable:
-    """An empty table of ``2**bits`` entries (``20 * 2**bits`` bytes)."""
+    """An empty table of ``2**bits`` entries (``ENTRY_BYTES * 2**bits`` bytes)."""
     if not 4 <= bits <= 32:
         raise ValueError(f"table bits must be 4..32, got {bits}")
     n = 1 << bits
@@ -52,6 +57,7 @@ def new_table(bits: int) -> TransTable:
         np.full(n, -SCORE_MAX, dtype=np.int8),
         np.full(n, SCORE_MAX, dtype=np.int8),
         np.full(n, -1, dtype=np.int8),
+        np.zeros(n, dtype=np.uint8),
         np.zeros(n, dtype=np.uint8),
     )
 
@@ -85,20 +91,30 @@ def find(tt, k1, k2):
 
 @njit(cache=True)
 def store(tt, k1, k2, lo, hi, move, work):
-    """Record the proven interval ``[lo, hi]`` (relative scores) of ``(k1, k2)``; see the module docstring."""
+    """Record the proven interval ``[lo, hi]`` (relative scores) of ``(k1, k2)``; see the module docstring.
+
+    Returns the slot written, or -1 if the entry there already held all of it."""
     s = bucket_of(k1, k2, tt)
     for j in range(2):
         q = s + j
         if tt.work[q] != 0 and tt.k1[q] == k1 and tt.k2[q] == k2:
+            changed = False
             if lo > tt.lo[q]:
                 tt.lo[q] = lo
+                changed = True
             if hi < tt.hi[q]:
                 tt.hi[q] = hi
-            if move >= 0:
+                changed = True
+            if move >= 0 and move != tt.move[q]:
                 tt.move[q] = move
+                changed = True
             if work > tt.work[q]:
                 tt.work[q] = work
-            return
+                changed = True
+            if not changed:
+                return -1
+            tt.dirty[q] = 1
+            return q
     if work >= tt.work[s]:
         if tt.work[s] != 0:
             tt.k1[s + 1] = tt.k1[s]
@@ -107,6 +123,7 @@ def store(tt, k1, k2, lo, hi, move, work):
             tt.hi[s + 1] = tt.hi[s]
             tt.move[s + 1] = tt.move[s]
             tt.work[s + 1] = tt.work[s]
+            tt.dirty[s + 1] = tt.dirty[s]
     else:
         s += 1
     tt.k1[s] = k1
@@ -115,6 +132,8 @@ def store(tt, k1, k2, lo, hi, move, work):
     tt.hi[s] = hi
     tt.move[s] = move
     tt.work[s] = work
+    tt.dirty[s] = 1
+    return s
 
 
 @njit(cache=True)
@@ -128,23 +147,25 @@ def work_of(nodes):
 
 
 @njit(cache=True)
-def collect(tt, min_work):
-    """Indices of the entries with at least ``min_work`` (for saving to a store)."""
+def collect(tt, min_work, only_dirty=False):
+    """Indices of the entries with at least ``min_work`` (and, if ``only_dirty``, changed since the last save)."""
     n = 0
     for i in range(tt.work.shape[0]):
-        if tt.work[i] >= min_work:
+        if tt.work[i] >= min_work and (tt.dirty[i] or not only_dirty):
             n += 1
     out = np.empty(n, dtype=np.int64)
     n = 0
     for i in range(tt.work.shape[0]):
-        if tt.work[i] >= min_work:
+        if tt.work[i] >= min_work and (tt.dirty[i] or not only_dirty):
             out[n] = i
             n += 1
     return out
 
 
 @njit(cache=True)
-def store_many(tt, k1, k2, lo, hi, move, work):
-    """:func:`store` for arrays of entries (loading a store into the table)."""
+def store_many(tt, k1, k2, lo, hi, move, work, dirty=True):
+    """:func:`store` for arrays of entries; ``dirty=False`` for entries read from a store (already saved)."""
     for i in range(k1.shape[0]):
-        store(tt, k1[i], k2[i], lo[i], hi[i], move[i], work[i])
+        q = store(tt, k1[i], k2[i], lo[i], hi[i], move[i], work[i])
+        if q >= 0 and not dirty:
+            tt.dirty[q] = 0
