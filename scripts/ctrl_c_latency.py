@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import re
 import signal
 import statistics
 import subprocess
@@ -61,11 +62,16 @@ SCENARIOS: dict[str, tuple[list[str], float]] = {
     "train (2 workers)": (["train", "--out", "run", "--iterations", "50", "--workers", "2", *TINY], 12),
     "selfplay (2 workers)": (["selfplay", "net/final.pt", "--out", "sp.npz", "--games", "4096", "--workers", "2"], 10),
     "prune": (
-        ["prune", "net/final.pt", "--dataset", "pos.npz", "--out", "p.pt", "--cycles", "20", "--no-progress"],
-        12,
+        ["prune", "net/final.pt", "--dataset", "pos.npz", "--out", "p.pt", "--cycles", "20", "--epochs", "20"],
+        8,
     ),
     "analyse": (["analyse", "--db", "t.db", "--workers", "2", "--time-limit", "60"], 6),
 }
+
+
+def _is_progress(line: str) -> bool:
+    """A progress bar or progress line (not part of the message that ends the command)."""
+    return bool(re.search(r"\d+%\|", line)) or line.startswith(("training on", "prune:", "self-play"))
 
 
 def measure(folder: Path, args: list[str], wait: float) -> tuple[float | None, int | None, bool]:
@@ -92,7 +98,7 @@ def measure(folder: Path, args: list[str], wait: float) -> tuple[float | None, i
         proc.communicate()
         return float("inf"), None, False
     seconds = time.perf_counter() - start
-    lines = [line for line in err.splitlines() if line.strip() and not line.startswith(("training on", "prune:"))]
+    lines = [line for line in err.splitlines() if line.strip() and not _is_progress(line)]
     clear = "Traceback" not in err and len(lines) == 1 and "interrupted" in lines[0]
     return seconds, proc.returncode, clear
 
