@@ -132,6 +132,21 @@ def test_selfplay_never_replaces_a_dataset_silently(inputs, tmp_path):
     assert (tmp_path / "x.npz").read_text() == "not a dataset"
 
 
+def test_a_forged_report_marker_removes_nothing_but_report_files(tmp_path):
+    db, out = tmp_path / "t.db", tmp_path / "rep"
+    _tournament_db(db, tmp_path)
+    out.mkdir()
+    (out / "sub").mkdir()
+    (out / "notes").write_text("mine\n")
+    (out / "photo.png").write_bytes(b"\x89PNG not drawn by bttt")
+    marker = {"format": "bttt-report", "files": ["sub", "..", "notes", "photo.png", "../t.db", 7]}
+    (out / ".bttt-report").write_text(json.dumps(marker))
+    r = bttt("report", "--db", db, "--out", out, "--quiet", "--no-figures", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert (out / "sub").is_dir() and (out / "notes").read_text() == "mine\n" and db.is_file()
+    assert (out / "photo.png").read_bytes() == b"\x89PNG not drawn by bttt"
+
+
 def test_import_keras_writes_nothing_beside_its_input(tmp_path):
     src = tmp_path / "in" / "model.h5"
     src.parent.mkdir()

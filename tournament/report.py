@@ -376,6 +376,22 @@ def write_report(
     return path
 
 
+_REPORT_SUFFIXES = (".csv", ".png", ".md", ".html", ".json", ".js", ".txt")
+
+
+def _removable(out: Path, name: str) -> bool:
+    """Whether a file an earlier report's marker lists may be removed: a plain file of a kind reports write,
+    directly in ``out`` (a marker is data in the folder: it must not make bttt remove anything else)."""
+    from bttt.paths import is_bttt_png
+
+    path = out / name
+    if "/" in name or "\\" in name or name in ("", ".", "..", REPORT_MARKER) or not name.endswith(_REPORT_SUFFIXES):
+        return False
+    if path.is_symlink() or not path.is_file():
+        return False
+    return is_bttt_png(path) if name.endswith(".png") else True
+
+
 def register_report_files(out: Path, written: list[str], old: set[str] | None = None) -> None:
     """Record ``written`` in the folder's marker and remove the files an earlier report listed there but this one
     did not write (only files bttt listed, so only its own)."""
@@ -384,7 +400,7 @@ def register_report_files(out: Path, written: list[str], old: set[str] | None = 
     from bttt.paths import atomic_write
 
     old = set((_marker(out) or {}).get("files", [])) if old is None else old
-    for stale in sorted(old - set(written)):
-        if "/" not in stale and stale != REPORT_MARKER:
+    for stale in sorted(name for name in old - set(written) if isinstance(name, str)):
+        if _removable(out, stale):
             (out / stale).unlink(missing_ok=True)
     atomic_write(out / REPORT_MARKER, json.dumps({"format": "bttt-report", "files": sorted(written)}, indent=1))

@@ -83,7 +83,7 @@ class Solver:
 
     Args:
         rules: the variant (any board, win length and bricks).
-        tt_bits: the transposition table holds ``2**tt_bits`` entries of 20 bytes.
+        tt_bits: the transposition table holds ``2**tt_bits`` entries of ``ENTRY_BYTES`` (21) bytes.
         features: :data:`bttt.solver.search.ALL_FEATURES` or a subset (the benchmark's baselines).
         on_slice: called after every slice (e.g. to show progress).
         store: a :class:`~bttt.solver.store.SolutionStore` for ``rules``: its positions are loaded now, and what
