@@ -114,3 +114,24 @@ def test_selfplay_command_reports_bad_input(tmp_path, capsys):
     assert "games" in capsys.readouterr().err
     assert main(["selfplay", "d4", "--out", str(tmp_path / "x.npz"), "--bricks", "Z9"]) == 2
     assert "Z9" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "change, fragment",
+    [  # the first two were internal errors found by the fuzz test
+        (lambda d: {**d, "value": np.array(0.5, np.float32)}, "one value per position"),
+        (lambda d: {**d, "planes": d["planes"].astype("S1")}, "planes must hold only 0 and 1"),
+        (lambda d: {**d, "masks": d["masks"].astype(np.float32) * 2}, "masks must hold only 0 and 1"),
+        (lambda d: {**d, "layouts": np.zeros(2)}, "layouts must be a list"),
+    ],
+)
+def test_a_damaged_dataset_array_is_a_dataset_error(tmp_path, change, fragment):
+    from hostile import write_tiny_dataset
+
+    good = tmp_path / "good.npz"
+    write_tiny_dataset(good, games=2)
+    with np.load(good, allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    np.savez(tmp_path / "bad.npz", **change(arrays))
+    with pytest.raises(DatasetError, match=fragment):
+        load_dataset(tmp_path / "bad.npz")

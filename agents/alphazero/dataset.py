@@ -147,6 +147,8 @@ def load_dataset(path: str | os.PathLike) -> dict[str, np.ndarray]:
         rows, cols = int(d["rows"]), int(d["cols"])
     except (TypeError, ValueError):
         raise DatasetError(f"dataset {path}: rows and cols must be integers") from None
+    if d["value"].ndim != 1:
+        raise DatasetError(f"dataset {path}: value has shape {d['value'].shape}, expected one value per position")
     n = len(d["value"])
     if n == 0:
         raise DatasetError(f"dataset {path} holds no positions")
@@ -157,6 +159,11 @@ def load_dataset(path: str | os.PathLike) -> dict[str, np.ndarray]:
     for k in ("policy", "value"):
         if not np.issubdtype(d[k].dtype, np.floating) or not np.isfinite(d[k]).all():
             raise DatasetError(f"dataset {path}: {k} holds values that are not finite numbers")
+    for k in ("planes", "masks"):  # stones and legal moves: 0 or 1
+        if d[k].dtype.kind not in "biuf" or not np.isin(d[k], (0, 1)).all():
+            raise DatasetError(f"dataset {path}: {k} must hold only 0 and 1")
+    if d["layouts"].ndim != 1 or d["layouts"].dtype.kind != "U" or not len(d["layouts"]):
+        raise DatasetError(f"dataset {path}: layouts must be a list of layout names")
     layout = d["layout"]
     if not np.issubdtype(layout.dtype, np.integer) or layout.min() < 0 or layout.max() >= len(d["layouts"]):
         raise DatasetError(f"dataset {path}: layout indices outside its {len(d['layouts'])} layouts")
