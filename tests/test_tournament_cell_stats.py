@@ -8,6 +8,7 @@ from scripted_strength import ScriptedAgent, simulate
 
 from tournament.cell_stats import (
     agent_generalization,
+    group_score,
     iqm,
     normalise,
     probability_of_improvement,
@@ -151,3 +152,27 @@ def test_clustered_rate():
         clustered_rate(game, opt, np.ones(10), strata=[5, 5, 5, 7, 5, 5, 7, 7, 7, 7])
     with pytest.raises(ValueError, match="positive total"):
         clustered_rate([0], [0], [0])
+
+
+def _slow_group_bootstrap(cells, scores, group, reps, seed):
+    """Cells as clusters, G - 1 of G drawn per replicate (a plain loop over cells and replicates)."""
+    rng = np.random.default_rng(seed)
+    means = {c: np.mean([s for cc, s in zip(cells, scores, strict=True) if cc == c]) for c in group}
+    reps_out = [np.mean([means[group[rng.integers(len(group))]] for _ in range(len(group) - 1)]) for _ in range(reps)]
+    return np.mean(list(means.values())), np.quantile(reps_out, [0.025, 0.975])
+
+
+def test_group_score_resamples_cells_so_replays_do_not_narrow_it():
+    rng = np.random.default_rng(4)
+    group = [0, 2, 3, 5, 6]
+    cells = np.repeat(group, 6)
+    scores = rng.choice([0.0, 0.25, 0.5, 0.75, 1.0], size=len(cells))
+    iv = group_score(cells, scores, group, 7, reps=4000, rng=1)
+    value, (low, high) = _slow_group_bootstrap(cells, scores, group, 4000, 2)
+    assert iv.value == pytest.approx(value)
+    assert iv.low == pytest.approx(low, abs=0.03) and iv.high == pytest.approx(high, abs=0.03)
+    # Ten replays of every pair (a deterministic agent's games) are the same evidence: the interval stays.
+    replayed = group_score(np.repeat(cells, 10), np.repeat(scores, 10), group, 7, reps=4000, rng=1)
+    assert (replayed.low, replayed.high) == pytest.approx((iv.low, iv.high), abs=0.02)
+    one_cell = group_score(np.zeros(8, dtype=int), np.r_[np.ones(4), np.zeros(4)], [0], 1, reps=2000, rng=0)
+    assert one_cell.value == 0.5 and 0.1 < one_cell.low < 0.5 < one_cell.high < 0.9  # its pairs are resampled

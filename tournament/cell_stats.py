@@ -143,6 +143,18 @@ def _group_replicates(
     return observed, cell_means[drawn].mean(axis=1)
 
 
+def group_score(
+    cells, scores, group, h: int, reps: int = DEFAULT_REPS, rng=0, confidence: float = DEFAULT_CONFIDENCE
+) -> Interval:
+    """Mean cell score of the cells ``group`` (layout indices with pairs), with a cluster-bootstrap interval
+    (cells as clusters; one cell resamples its pairs): the resampling of :func:`train_novel_gap`, for one group."""
+    cells, scores, _ = _cells(cells, scores, h)
+    observed, replicates = _group_replicates(
+        cells, scores, np.asarray(group, dtype=np.int64), h, reps, as_generator(rng)
+    )
+    return interval_from(observed, replicates, confidence)
+
+
 def train_novel_gap(
     cells,
     scores,

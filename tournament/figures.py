@@ -65,7 +65,7 @@ def ratings_figure(report, out: Path, plt) -> str:
     ax.set_title("Ratings")
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
-    fig.savefig(out / "ratings.png", dpi=110)
+    fig.savefig(out / "ratings.png", dpi=110, metadata={"Software": "bttt"})
     plt.close(fig)
     return "ratings.png"
 
@@ -123,22 +123,23 @@ def heatmap_figure(g, label: str, path: Path, rows: int, cols: int, plt) -> tupl
 
 
 def gap_figure(report, out: Path, plt) -> str | None:
-    """Score by distance from the nearest training cell, one line per agent that has training cells; intervals
-    are clipped to the possible scores (0-100%), the legend sits below the axes."""
-    lines = [(report.labels[g.name], g.by_distance) for g in report.generalization if g.by_distance]
+    """Score by distance from the nearest training cell, one line per agent that has training cells, with the
+    cluster-bootstrap intervals of :mod:`tournament.cell_groups`; the legend sits below the axes."""
+    stats = report.stats
+    lines = [(report.labels[n], groups) for n, groups in (stats.by_distance if stats else {}).items() if groups]
     if not lines:
         return None
     fig, ax = plt.subplots(figsize=(7, 4.6), layout="constrained")
-    for k, (label, dist) in enumerate(lines):
-        d = np.array(sorted(dist))
+    for k, (label, groups) in enumerate(lines):
+        d = np.array([g.key for g in groups], dtype=float)
         offset = (k - (len(lines) - 1) / 2) * 0.06
-        mean = np.array([dist[x].mean for x in d])
-        ci = np.array([dist[x].ci() for x in d])
-        low, high = np.clip(mean - ci, 0, 1), np.clip(mean + ci, 0, 1)
+        mean = np.array([g.score.value for g in groups])
+        low = np.array([g.score.low for g in groups])
+        high = np.array([g.score.high for g in groups])
         ax.errorbar(
             d + offset, 100 * mean, yerr=100 * np.vstack([mean - low, high - mean]), marker="o", capsize=3, label=label
         )
-    ax.set_xticks(sorted({d for _, dist in lines for d in dist}))
+    ax.set_xticks(sorted({g.key for _, groups in lines for g in groups}))
     ax.set_xlabel("Chebyshev distance of the brick from the nearest training cell (0 = a training cell)")
     ax.set_ylabel("mean score (%), 95% CI")
     ax.set_ylim(-3, 103)

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from agents.registry import pinned_digest
-from bttt.cells import cell_name, parse_cells
-from tournament.generalization import CRASH, AgentGeneralization, analyse, orbit_label
+from bttt.cells import parse_cells
+from tournament.generalization import CRASH, AgentGeneralization, analyse
 from tournament.play import FAULTS
 from tournament.rating import Ratings, fit_ratings, outcome_counts
 from tournament.rating_anchor import anchor_report_ratings
@@ -121,8 +121,6 @@ def build_report(db: str | Path, train: str | None = None) -> Report:
         "crosstable_p2": crosstable(games, names, labels, first=False),
         "outcomes": outcomes_table(games, labels, names),
         **pair_tables,
-        "by_distance": distance_table(gen, labels),
-        "by_orbit": orbit_table(gen, labels, config),
         "cells": cells_table(gen, labels),
         **quality_tables(db, gen, labels, rows, cols),  # when bttt analyse has judged the moves
     }
@@ -210,45 +208,6 @@ def _fault_owner(g, labels) -> str:
     if not g.fault_player:
         return "worker"
     return labels.get(g.p1 if g.fault_player == 1 else g.p2, "?")
-
-
-def distance_table(gen, labels) -> Table:
-    t = Table(
-        "Score by Chebyshev distance from the nearest training cell", ["agent", "distance", "n", "score", "95% CI"]
-    )
-    t.raw = []
-    for g in gen:
-        for d, grp in g.by_distance.items():
-            t.rows.append([labels[g.name], str(d), str(grp.n), pct(grp.mean), f"±{pct(grp.ci())}"])
-            t.raw.append([labels[g.name], d, grp.n, grp.mean, grp.ci()])
-    return t
-
-
-def orbit_table(gen, labels, config) -> Table:
-    rows, cols = config["rows"], config["cols"]
-    t = Table(
-        "Score by symmetry orbit of the brick (single-brick layouts)",
-        ["agent", "orbit", "cells", "training cells in orbit", "n", "score", "95% CI"],
-    )
-    t.raw = []
-    for g in gen:
-        for orbit, n_train, grp in g.by_orbit:
-            label = orbit_label(orbit, rows, cols)
-            t.rows.append(
-                [labels[g.name], label, str(len(orbit)), str(n_train), str(grp.n), pct(grp.mean), f"±{pct(grp.ci())}"]
-            )
-            t.raw.append(
-                [
-                    labels[g.name],
-                    " ".join(cell_name(c, rows, cols) for c in orbit),
-                    len(orbit),
-                    n_train,
-                    grp.n,
-                    grp.mean,
-                    grp.ci(),
-                ]
-            )
-    return t
 
 
 def cells_table(gen, labels) -> Table:

@@ -294,7 +294,7 @@ def write_quality_figures(report, out: Path) -> list[str]:
             slug += "_"
         used.add(slug)
         name = f"blunders_{slug}.png"
-        fig.savefig(out / name, dpi=100)
+        fig.savefig(out / name, dpi=100, metadata={"Software": "bttt"})
         plt.close(fig)
         written.append(name)
     return written

@@ -12,7 +12,9 @@ the tournament's seed and the statistic's name (adding an agent does not move an
 * the **probability of improvement** of each agent over each other one, against their common opponents;
 * **pentanomial** counts per pairing, with the number of distinct games (move sequences) played;
 * **normalised** scores (random play 0, perfect play 1) when the tournament has a ``random`` and a ``solver``
-  agent: their cell scores against the same opponents are the references.
+  agent: their cell scores against the same opponents are the references;
+* per agent, the score on each **symmetry orbit** of the brick and (with a training split) by **distance** from
+  the training cells, with cells as clusters (:mod:`tournament.cell_groups`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import numpy as np
 
 from bttt.seeding import derive_seed
 from tournament.bootstrap import DEFAULT_REPS, Interval, Strata
+from tournament.cell_groups import CellGroup, distance_scores, orbit_scores
 from tournament.cell_stats import (
     AgentStats,
     GapEstimate,
@@ -53,6 +56,11 @@ GAP_RESAMPLING = (
 IQM_RESAMPLING = (
     "Interquartile mean of the cell scores (the middle 50% of cells), 95% stratified bootstrap: pairs resampled "
     "within each cell, cells fixed ({reps} replicates; Agarwal et al. 2021, cells as tasks, pairs as runs)."
+)
+GROUP_RESAMPLING = (
+    "Score of a group of cells: the mean of its cell scores (mean pair score per layout). 95% intervals: cluster "
+    "bootstrap with cells as clusters (G - 1 of the group's G cells drawn, each with all its pairs; a group of one "
+    "cell resamples its pairs), {reps} replicates: replayed games count once per cell, not once per game."
 )
 POI_RESAMPLING = (
     "P(X > Y): rliable's probability of improvement, the mean over cells of P(a pair score of X beats one of Y) + "
@@ -114,6 +122,8 @@ class TournamentStats:
     reps: int
     seed: int
     unpaired: int = field(default=0)
+    by_orbit: dict[str, list[CellGroup]] = field(default_factory=dict)
+    by_distance: dict[str, list[CellGroup]] = field(default_factory=dict)  # agents with training cells
 
 
 def training_split(agents, train: tuple[int, ...] | None) -> dict[str, tuple[int, ...] | None]:
@@ -153,6 +163,12 @@ def compute_stats(
         cells = training[name]
         mask = training_layouts(pairs.layouts, cells, rows, cols) if cells else None
         per_agent[name] = agent_generalization(pairs, name, mask, reps=reps, rng=derive_seed(seed, "report", name))
+    by_orbit, by_distance = {}, {}
+    for name in per_agent:
+        rng = derive_seed(seed, "groups", name)
+        by_orbit[name] = orbit_scores(pairs, name, training[name], rows, cols, reps, rng)
+        if training[name]:
+            by_distance[name] = distance_scores(pairs, name, training[name], rows, cols, reps, rng + 1)
     order = [names[i] for i in ratings.point.order()] if ratings is not None else names
     refs = reference_agents(names)
     normalised, note = _normalised_all(pairs, names, training, refs, reps, seed, rows, cols)
@@ -172,6 +188,8 @@ def compute_stats(
         reps,
         seed,
         len(pairs.unpaired),
+        by_orbit,
+        by_distance,
     )
 
 

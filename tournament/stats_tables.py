@@ -11,8 +11,10 @@ import math
 
 from bttt.cells import cell_name
 from tournament.bootstrap import Interval
+from tournament.generalization import orbit_label
 from tournament.report_stats import (
     GAP_RESAMPLING,
+    GROUP_RESAMPLING,
     IQM_RESAMPLING,
     POI_RESAMPLING,
     TournamentStats,
@@ -164,6 +166,41 @@ def iqm_table(stats: TournamentStats, labels: dict[str, str]) -> Table:
     return t
 
 
+def distance_table(stats: TournamentStats, labels: dict[str, str]) -> Table:
+    """Score by Chebyshev distance of the brick from the agent's nearest training cell (agents with a split)."""
+    t = Table(
+        "Score by Chebyshev distance from the nearest training cell, 95% CI",
+        ["agent", "distance", "cells", "pairs", "score"],
+        raw_headers=["agent", "distance", "cells", "pairs", "score", "low", "high"],
+    )
+    t.raw = []
+    for name in stats.names:
+        for g in stats.by_distance.get(name, []):
+            t.rows.append([labels[name], str(g.key), str(g.played), str(g.pairs), interval_text(g.score)])
+            t.raw.append([labels[name], g.key, g.played, g.pairs, *interval_raw(g.score)])
+    t.note = GROUP_RESAMPLING.format(reps=stats.reps)
+    return t
+
+
+def orbit_table(stats: TournamentStats, labels: dict[str, str], config: dict) -> Table:
+    """Score by symmetry orbit of the brick (single-brick layouts)."""
+    rows, cols = config["rows"], config["cols"]
+    t = Table(
+        "Score by symmetry orbit of the brick (single-brick layouts), 95% CI",
+        ["agent", "orbit", "cells", "played", "training cells in orbit", "pairs", "score"],
+        raw_headers=["agent", "orbit", "cells", "played", "training cells", "pairs", "score", "low", "high"],
+    )
+    t.raw = []
+    for name in stats.names:
+        for g in stats.by_orbit.get(name, []):
+            cells = " ".join(cell_name(c, rows, cols) for c in g.key)
+            row = [str(g.cells), str(g.played), str(g.training), str(g.pairs)]
+            t.rows.append([labels[name], orbit_label(g.key, rows, cols), *row, interval_text(g.score)])
+            t.raw.append([labels[name], cells, g.cells, g.played, g.training, g.pairs, *interval_raw(g.score)])
+    t.note = GROUP_RESAMPLING.format(reps=stats.reps)
+    return t
+
+
 def improvement_table(stats: TournamentStats, labels: dict[str, str]) -> Table:
     t = Table(
         "Probability of improvement P(X > Y) over all cells, against the opponents X and Y share (95% CI)",
@@ -244,6 +281,8 @@ def stats_tables(stats: TournamentStats, labels: dict[str, str], config: dict, s
         "pairs": pairs_table(stats, labels),
         "generalization": generalization_table(stats, labels, config, sources),
         "iqm": iqm_table(stats, labels),
+        "by_distance": distance_table(stats, labels),
+        "by_orbit": orbit_table(stats, labels, config),
     }
     optional = {"improvement": improvement_table(stats, labels), "normalised": normalised_table(stats, labels)}
     for stem, table in optional.items():
