@@ -171,3 +171,24 @@ def test_invalid_network_configuration(saved) -> None:
     torch.save(payload, path)
     with pytest.raises(CheckpointError, match=r"invalid network configuration.*even kernel"):
         load_checkpoint(path)
+
+
+@pytest.mark.parametrize(
+    "field, value, fragment",  # internal errors found by the 200-example fuzz run
+    [
+        ("net_config.block_channels", "W", "block_channels must be a list of integers"),
+        ("progress", "text", "progress is not a dict"),
+        ("train_config", [1], "train_config is not a dict"),
+        ("training_bricks", 5, "training bricks are not a layout text"),
+    ],
+)
+def test_a_field_of_the_wrong_type_is_a_checkpoint_error(saved, field, value, fragment) -> None:
+    path, _ = saved
+    payload = torch.load(path, weights_only=True)
+    if field.startswith("net_config."):
+        payload["net_config"][field.split(".", 1)[1]] = value
+    else:
+        payload[field] = value
+    torch.save(payload, path)
+    with pytest.raises(CheckpointError, match=fragment):
+        load_checkpoint(path)

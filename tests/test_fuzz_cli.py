@@ -250,7 +250,8 @@ def _checkpoint_damage(good: Path, folder: Path):
             if choice == "shape":
                 payload["state_dict"][name] = torch.zeros(shape, dtype=dtype)
             elif choice == "nan":
-                payload["state_dict"][name] = torch.full_like(payload["state_dict"][name], float("nan"))
+                # float even for an integer tensor (BatchNorm's counter), which cannot hold nan
+                payload["state_dict"][name] = torch.full(payload["state_dict"][name].shape, float("nan"))
             elif choice == "drop":
                 del payload["state_dict"][name]
             else:

@@ -134,7 +134,7 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
         raise CheckpointError(f"checkpoint {path} is incomplete: missing {', '.join(missing)}; re-save it")
     try:
         config = NetConfig.from_dict(payload["net_config"])
-    except (BtttError, TypeError) as exc:
+    except (BtttError, TypeError, ValueError) as exc:
         raise CheckpointError(f"checkpoint {path} has an invalid network configuration: {exc}") from None
     state_dict = payload["state_dict"]
     if not isinstance(state_dict, dict) or not all(isinstance(v, torch.Tensor) for v in state_dict.values()):
@@ -149,6 +149,11 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     cells = payload["training_cells"]
     if cells is not None and (not isinstance(cells, list) or not all(isinstance(c, int) for c in cells)):
         raise CheckpointError(f"checkpoint {path}: its training cells {cells!r} are not a list of cell indices")
+    if payload["training_bricks"] is not None and not isinstance(payload["training_bricks"], str):
+        raise CheckpointError(f"checkpoint {path}: its training bricks are not a layout text; re-save it")
+    for key in ("train_config", "progress", "extra"):
+        if payload[key] is not None and not isinstance(payload[key], dict):
+            raise CheckpointError(f"checkpoint {path}: its {key} is not a dict; re-save it")
     return Checkpoint(
         net_config=config,
         state_dict=state_dict,

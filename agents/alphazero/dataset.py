@@ -118,7 +118,7 @@ def check_dataset_output(path: str | os.PathLike, force: bool = False, flag: str
 
 
 def load_dataset(path: str | os.PathLike) -> dict[str, np.ndarray]:
-    """Read and check a dataset; planes come back as float32. Raises :class:`DatasetError`.
+    """Read and check a dataset; planes come back as float32, masks as bool. Raises :class:`DatasetError`.
 
     Only plain arrays are read (``allow_pickle=False``): a file holding Python objects is refused, never
     unpickled, since a dataset may come from anywhere.
@@ -168,6 +168,7 @@ def load_dataset(path: str | os.PathLike) -> dict[str, np.ndarray]:
     if not np.issubdtype(layout.dtype, np.integer) or layout.min() < 0 or layout.max() >= len(d["layouts"]):
         raise DatasetError(f"dataset {path}: layout indices outside its {len(d['layouts'])} layouts")
     d["planes"] = d["planes"].astype(np.float32)
+    d["masks"] = d["masks"].astype(bool)
     return d
 
 

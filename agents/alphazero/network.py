@@ -68,7 +68,12 @@ class NetConfig:
 
     def __post_init__(self) -> None:
         if self.block_channels is not None:
-            object.__setattr__(self, "block_channels", tuple(int(c) for c in self.block_channels))
+            widths = self.block_channels
+            if isinstance(widths, (str, bytes)) or not all(
+                isinstance(c, numbers.Integral) and not isinstance(c, bool) for c in widths
+            ):
+                raise NetConfigError(f"NetConfig.block_channels must be a list of integers, got {widths!r}")
+            object.__setattr__(self, "block_channels", tuple(int(c) for c in widths))
         for name in (
             "rows",
             "cols",
