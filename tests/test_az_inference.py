@@ -9,7 +9,15 @@ import numpy as np
 import pytest
 import torch
 
-from agents.alphazero.evaluator import BACKEND_ENV, BackendError, Evaluator, inference_model, resolve_backend
+from agents.alphazero.evaluator import (
+    BACKEND_ENV,
+    BackendError,
+    Evaluator,
+    inference_model,
+    masked_priors,
+    masked_priors_numpy,
+    resolve_backend,
+)
 from agents.alphazero.inference import FusedPolicyValueNet, fold_batchnorm, fuse
 from agents.alphazero.network import PAPER, PRESETS, NetConfig, PolicyValueNet, build_net
 from agents.alphazero.onnx_backend import OnnxBackendError, onnx_available
@@ -200,3 +208,19 @@ def test_paper_networks_keep_their_known_values(reference_dir: Path, stem, value
     with torch.inference_mode():
         want = net(x.to(az_device))
     assert_close(model(x.numpy()), want)
+
+
+@pytest.mark.parametrize("illegal_logit", [None, -100.0])
+def test_numpy_masked_priors_equal_torchs(illegal_logit) -> None:
+    rng = np.random.default_rng(3)
+    logits = rng.normal(0, 4, size=(64, 49)).astype(np.float32)
+    masks = rng.random((64, 49)) < 0.6
+    masks[0] = False  # a row with no legal move: all zeros, not NaN
+    masks[1] = False
+    masks[1, 7] = True  # one legal move: probability 1
+    fast = masked_priors_numpy(logits, masks, illegal_logit)
+    slow = masked_priors(torch.from_numpy(logits), torch.from_numpy(masks), illegal_logit).numpy()
+    assert fast.dtype == np.float32 and np.abs(fast - slow).max() < 1e-6
+    assert not fast[0].any() and fast[1, 7] == pytest.approx(1.0) and (fast[~masks] == 0).all()
+    # each row on its own: the batch size does not change a row's priors
+    assert np.array_equal(masked_priors_numpy(logits[5:6], masks[5:6], illegal_logit)[0], fast[5])

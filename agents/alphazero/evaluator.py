@@ -94,6 +94,19 @@ def masked_priors(logits: torch.Tensor, masks: torch.Tensor, illegal_logit: floa
     return priors.masked_fill(~masks, 0.0)
 
 
+def masked_priors_numpy(logits: np.ndarray, masks: np.ndarray, illegal_logit: float | None) -> np.ndarray:
+    """:func:`masked_priors` in numpy, for a backend whose outputs are numpy arrays (ONNX Runtime): the same
+    softmax without a round trip through torch, which costs more than the softmax at batch size 1. Each row is
+    computed on its own, so the result does not depend on the batch size."""
+    logits = np.asarray(logits, dtype=np.float32)
+    fill = np.finfo(np.float32).min if illegal_logit is None else np.float32(illegal_logit)
+    masked = np.where(masks, logits, fill)
+    e = np.exp(masked - masked.max(axis=-1, keepdims=True))
+    priors = e / e.sum(axis=-1, keepdims=True)
+    priors[~masks] = 0.0
+    return priors
+
+
 def resolve_backend(name: str | None = None) -> str:
     """``None``/``"auto"`` -> the process default (``$BTTT_INFERENCE`` or ``torch``); else a checked name."""
     text = (os.environ.get(BACKEND_ENV, "") or BACKENDS[0]) if name in (None, "auto") else name
@@ -132,6 +145,10 @@ class _OnnxModel:
     def __call__(self, planes: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
         logits, values = self.runtime(planes)
         return torch.from_numpy(logits), torch.from_numpy(values)
+
+    def numpy(self, planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The outputs as ONNX Runtime returns them (the evaluator's numpy path)."""
+        return self.runtime(planes)
 
 
 def inference_model(net: PolicyValueNet, device: torch.device, backend: str | None = None) -> InferenceModel:
@@ -190,7 +207,6 @@ class Evaluator:
         logits, values = self.model(planes)
         return logits.to(self.device), values.to(self.device)
 
-    @torch.inference_mode()
     def __call__(self, planes: np.ndarray, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """planes (B,3,R,C) for the side to move, masks bool (B,R*C) -> priors (B,R*C), values (B,)."""
         planes = np.asarray(planes)
@@ -202,6 +218,16 @@ class Evaluator:
             raise ValueError(f"masks must be bool ({n}, {self.config.n_actions}), got {masks.shape}")
         if n == 0:
             return (np.zeros((0, self.config.n_actions), np.float32), np.zeros(0, np.float32))
+        if hasattr(self.model, "numpy"):  # ONNX Runtime: numpy in, numpy out
+            logits, values = self.model.numpy(np.asarray(planes, dtype=np.float32))
+            self.calls += 1
+            self.positions += n
+            return masked_priors_numpy(logits, masks, self.illegal_logit), values.astype(np.float32, copy=False)
+        return self._torch_call(planes, masks)
+
+    @torch.inference_mode()
+    def _torch_call(self, planes: np.ndarray, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        n = planes.shape[0]
         logits, values = self.logits_values(planes)
         m = torch.from_numpy(masks).to(self.device, non_blocking=True)
         priors = masked_priors(logits.float(), m, self.illegal_logit)
@@ -229,18 +255,26 @@ def evaluate_together(batches: list[tuple[Evaluator, np.ndarray, np.ndarray]]) -
         raise ValueError("evaluate_together: the evaluators do not share one inference model")
     sizes = [len(p) for _, p, _ in batches]
     planes = np.concatenate([np.asarray(p, dtype=np.float32) for _, p, _ in batches])
-    logits, values = first.logits_values(planes)
-    logits = logits.float()
-    values = values.float().cpu().numpy().astype(np.float32, copy=False)
+    numpy_path = hasattr(first.model, "numpy")  # as in Evaluator.__call__
+    if numpy_path:
+        logits, values = first.model.numpy(planes)
+    else:
+        logits, values = first.logits_values(planes)
+        logits = logits.float()
+        values = values.float().cpu().numpy()
+    values = values.astype(np.float32, copy=False)
     out = []
     start = 0
     for (ev, _, masks), n in zip(batches, sizes, strict=True):
         masks = np.asarray(masks, dtype=bool)
         if masks.shape != (n, ev.config.n_actions):
             raise ValueError(f"masks must be bool ({n}, {ev.config.n_actions}), got {masks.shape}")
-        m = torch.from_numpy(masks).to(ev.device, non_blocking=True)
-        priors = masked_priors(logits[start : start + n], m, ev.illegal_logit)
-        out.append((priors.cpu().numpy().astype(np.float32, copy=False), values[start : start + n].copy()))
+        if numpy_path:
+            priors = masked_priors_numpy(logits[start : start + n], masks, ev.illegal_logit)
+        else:
+            m = torch.from_numpy(masks).to(ev.device, non_blocking=True)
+            priors = masked_priors(logits[start : start + n], m, ev.illegal_logit).cpu().numpy()
+        out.append((priors.astype(np.float32, copy=False), values[start : start + n].copy()))
         ev.calls += 1
         ev.positions += n
         start += n
