@@ -339,6 +339,8 @@ def test_foreign_and_newer_databases_are_refused_untouched(tmp_path):
         "UPDATE games SET move_times='[not json' WHERE id=1",
         "UPDATE meta SET value='{broken' WHERE key='config'",
         "UPDATE games SET moves='Z9,A1' WHERE id=1",
+        "UPDATE games SET wall_time=x'01' WHERE id=1",  # a BLOB: found by the fuzz test (int + bytes)
+        "UPDATE games SET game_index='first' WHERE id=1",
     ],
 )
 def test_corrupt_rows_are_clear_errors(damage, tmp_path):

@@ -72,6 +72,7 @@ def test_a_finished_position_gets_its_value_at_once(capsys) -> None:
         (["--brick", "D4", "--nodes", "-3"], "positive"),
         (["--brick", "D4", "--out", "x.json"], "go with --openings"),
         (["--openings", "--nodes", "10"], "not --nodes"),
+        (["4x4k3 b:none m:A1", "--memory", "1000000000"], "this machine has"),  # was a MemoryError (fuzz)
         (["--verify", "nothing.json"], "no certificate file"),
     ],
 )

@@ -408,6 +408,14 @@ class Store:
 
         if p1 not in agents or p2 not in agents:
             raise bad("an unknown agent")
+        number = (int, float)
+        if not (
+            all(type(v) is int for v in (index, seed, opening_plies))
+            and isinstance(opening, str)
+            and all(isinstance(v, number) and not isinstance(v, bool) for v in (wall, finished_at))
+            and all(v is None or isinstance(v, str) for v in (fdetail, worker))
+        ):
+            raise bad("a field holds a value of the wrong type")
         if winner not in (0, 1, 2) or termination not in TERMINATIONS or fplayer not in (None, 1, 2):
             raise bad(f"winner {winner!r}, termination {termination!r}")
         try:

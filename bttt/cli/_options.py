@@ -61,3 +61,18 @@ def config_from_args(cls: type, args: argparse.Namespace, exclude: tuple[str, ..
         if value is not None:
             out[f.name] = tuple(value) if isinstance(value, list) else value
     return out
+
+
+def memory_problem(megabytes: float, flag: str = "--memory") -> str | None:
+    """Why a table size in MB cannot be used (below 1 MB, or more than the machine's memory), or None."""
+    import os
+
+    if not megabytes >= 1:
+        return f"{flag} {megabytes:g}: give at least 1 MB"
+    try:
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e6
+    except (ValueError, OSError, AttributeError):  # not available on this system
+        return None
+    if megabytes > physical:
+        return f"{flag} {megabytes:g}: this machine has {physical:.0f} MB; give less"
+    return None

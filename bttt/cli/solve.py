@@ -186,9 +186,9 @@ def _check_budget(args: argparse.Namespace) -> str | None:
         return f"--time-limit {args.time_limit:g}: give a positive number of seconds"
     if args.nodes is not None and args.nodes <= 0:
         return f"--nodes {args.nodes}: give a positive number of nodes"
-    if not args.memory >= 1:
-        return f"--memory {args.memory:g}: give at least 1 MB"
-    return None
+    from bttt.cli._options import memory_problem
+
+    return memory_problem(args.memory)
 
 
 def _position(args: argparse.Namespace):
