@@ -7,6 +7,7 @@ and nothing written or deleted (``tree_state`` before and after), unless the cas
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import sqlite3
 import subprocess
@@ -14,7 +15,7 @@ import sys
 
 import numpy as np
 import pytest
-from hostile import assert_refused, bttt, sql, tree_state, write_tiny_checkpoint, write_tiny_dataset
+from hostile import REPO, assert_refused, bttt, sql, tree_state, write_tiny_checkpoint, write_tiny_dataset
 
 TINY_TRAIN = [
     "--net",
@@ -341,6 +342,7 @@ def test_foreign_and_newer_databases_are_refused_untouched(tmp_path):
         "UPDATE games SET moves='Z9,A1' WHERE id=1",
         "UPDATE games SET wall_time=x'01' WHERE id=1",  # a BLOB: found by the fuzz test (int + bytes)
         "UPDATE games SET game_index='first' WHERE id=1",
+        "UPDATE runs SET games_played='many' WHERE id=1",  # found by the fuzz test (int + str)
     ],
 )
 def test_corrupt_rows_are_clear_errors(damage, tmp_path):
@@ -436,3 +438,17 @@ def test_quit_is_no_error_and_a_closed_pipe_is_quiet(tmp_path):
     shell = f"{sys.executable} -m bttt demo --seed 1 | head -1"
     p = subprocess.run(shell, shell=True, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert p.stdout.startswith("Brick Tic-Tac-Toe") and "Error" not in p.stderr and "Traceback" not in p.stderr
+
+
+def test_an_argument_that_is_not_utf8_is_refused(tmp_path):
+    # found by the fuzz test: `train --out` with a non-UTF-8 name was an internal error when writing JSON
+    r = subprocess.run(
+        [sys.executable, "-m", "bttt", "train", "--out", b"run\xe9", "--iterations", "1", *TINY_TRAIN],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert_refused(r, "not valid UTF-8")
+    assert not list(tmp_path.iterdir())

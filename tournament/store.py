@@ -469,8 +469,22 @@ class Store:
             )
 
     def runs(self) -> list[dict]:
+        """Every recorded run, each row checked for its types (a damaged row is a :class:`StoreError`)."""
         cols = ("id", "started", "finished", "backend", "workers", "games_played", "wall_time", "command")
-        return [dict(zip(cols, r, strict=True)) for r in self.read(f"SELECT {', '.join(cols)} FROM runs ORDER BY id")]
+        kinds = ((int,), (int, float), (int, float, None), (str, None), (int, None), (int,), (int, float, None))
+        kinds += ((str, None),)
+        out = []
+        for r in self.read(f"SELECT {', '.join(cols)} FROM runs ORDER BY id"):
+            for value, allowed, col in zip(r, kinds, cols, strict=True):
+                if not (value is None and None in allowed) and (
+                    isinstance(value, bool) or type(value) not in [k for k in allowed if k is not None]
+                ):
+                    raise StoreError(
+                        f"{self.path}: run {r[0]!r} is damaged ({col} holds {type(value).__name__}); "
+                        "the database was changed outside bttt"
+                    )
+            out.append(dict(zip(cols, r, strict=True)))
+        return out
 
 
 def delete_database(path: str | Path) -> None:

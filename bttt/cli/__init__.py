@@ -71,6 +71,15 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    for i, arg in enumerate(argv, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:  # bytes the file system gave that are not UTF-8 (Python's surrogate escapes)
+            print(
+                f"bttt: error: argument {i} ({arg!r}) is not valid UTF-8; bttt takes UTF-8 names and paths only",
+                file=sys.stderr,
+            )
+            return 2
     command = argv[0] if argv and argv[0] in COMMANDS else None
     parser = build_parser(command)
     args = parser.parse_args(argv)
