@@ -452,3 +452,11 @@ def test_an_argument_that_is_not_utf8_is_refused(tmp_path):
     )
     assert_refused(r, "not valid UTF-8")
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("command", [["demo"], ["play", "--p1", "random", "--p2", "random"], ["tournament", "random"]])
+def test_a_negative_seed_is_refused(command, tmp_path):
+    # found by the fuzz test: `demo --seed -1` was an internal error (numpy takes no negative seed)
+    r = bttt(*command, "--seed", "-1", cwd=tmp_path)
+    assert r.returncode == 2 and "a seed is 0 or more" in r.stderr and "Traceback" not in r.stderr
+    assert not list(tmp_path.iterdir())

@@ -76,3 +76,14 @@ def memory_problem(megabytes: float, flag: str = "--memory") -> str | None:
     if megabytes > physical:
         return f"{flag} {megabytes:g}: this machine has {physical:.0f} MB; give less"
     return None
+
+
+def seed_value(text: str) -> int:
+    """An argparse type for a seed: an integer from 0 (numpy's generators take no negative seeds)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer seed, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"a seed is 0 or more, got {value}")
+    return value

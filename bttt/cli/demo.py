@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from bttt.cli._options import seed_value
 from bttt.layouts import GRAMMAR_HELP
 
 INTERRUPTED = "nothing was saved"
@@ -12,7 +13,7 @@ INTERRUPTED = "nothing was saved"
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bricks", default="D4", help=f"{GRAMMAR_HELP} (default D4)")
     p.add_argument("--brick", dest="bricks", help=argparse.SUPPRESS)  # the flag's name before bttt 0.2
-    p.add_argument("--seed", type=int, default=0, help="seed of the brick draw and every move (default 0)")
+    p.add_argument("--seed", type=seed_value, default=0, help="seed of the brick draw and every move (default 0)")
 
 
 def run(args: argparse.Namespace) -> int:

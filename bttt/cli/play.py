@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
+from bttt.cli._options import seed_value
 from bttt.layouts import GRAMMAR_HELP
 
 INTERRUPTED = "the game was abandoned (nothing is saved)"
@@ -15,7 +16,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--p2", default="mcts:preset=paper", help="player 2 (X): an agent spec (default mcts:preset=paper)")
     p.add_argument("--bricks", help=f"{GRAMMAR_HELP} (default: the centre cell, D4 on 7x7)")
     p.add_argument("--brick", dest="bricks", help=argparse.SUPPRESS)  # the flag's name before bttt 0.2
-    p.add_argument("--seed", type=int, default=None, help="seed of the brick draw and both agents")
+    p.add_argument("--seed", type=seed_value, default=None, help="seed of the brick draw and both agents")
     p.add_argument("--rows", type=int, default=7, help="board rows (3-7, default 7)")
     p.add_argument("--cols", type=int, default=7, help="board columns (3-7, default 7)")
     p.add_argument("--win", type=int, default=4, help="stones in a row to win (default 4)")

@@ -7,6 +7,7 @@ import argparse
 import shlex
 import sys
 
+from bttt.cli._options import seed_value
 from bttt.layouts import GRAMMAR_HELP
 
 INTERRUPTED = "every finished game is stored; rerun the same command to resume"
@@ -78,7 +79,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="PACKAGE",
         help="let agents stored in --db as package.module:factory specs from PACKAGE run (repeatable)",
     )
-    p.add_argument("--seed", type=int, help="tournament seed; every game's seed derives from it (default 0)")
+    p.add_argument("--seed", type=seed_value, help="tournament seed; every game's seed derives from it (default 0)")
     p.add_argument(
         "--train-bricks",
         dest="train",
