@@ -121,12 +121,15 @@ def test_the_shipped_opening_certificates_verify() -> None:
 
 
 def _spawn(argv: list[str]) -> subprocess.Popen:
+    # SIGINT as a terminal delivers it: pytest-xdist's workers ignore SIGINT, and a child inherits an ignored
+    # signal (Python then installs no KeyboardInterrupt handler), so reset it to the default in the child.
     return subprocess.Popen(
         [sys.executable, "-m", "bttt", "solve", *argv],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
