@@ -471,14 +471,13 @@ class Store:
     def runs(self) -> list[dict]:
         """Every recorded run, each row checked for its types (a damaged row is a :class:`StoreError`)."""
         cols = ("id", "started", "finished", "backend", "workers", "games_played", "wall_time", "command")
-        kinds = ((int,), (int, float), (int, float, None), (str, None), (int, None), (int,), (int, float, None))
-        kinds += ((str, None),)
+        null = type(None)
+        kinds = ((int,), (int, float), (int, float, null), (str, null), (int, null), (int,), (int, float, null))
+        kinds += ((str, null),)
         out = []
         for r in self.read(f"SELECT {', '.join(cols)} FROM runs ORDER BY id"):
             for value, allowed, col in zip(r, kinds, cols, strict=True):
-                if not (value is None and None in allowed) and (
-                    isinstance(value, bool) or type(value) not in [k for k in allowed if k is not None]
-                ):
+                if type(value) not in allowed:  # type(), not isinstance: a bool is no count
                     raise StoreError(
                         f"{self.path}: run {r[0]!r} is damaged ({col} holds {type(value).__name__}); "
                         "the database was changed outside bttt"

@@ -52,8 +52,9 @@ def run(args: argparse.Namespace) -> int:
         raise BtttError(f"--workers {args.workers}: give at least 1")
     from bttt.cli._options import memory_problem
 
-    if memory_problem(args.memory):
-        raise BtttError(memory_problem(args.memory))
+    problem = memory_problem(args.memory)
+    if problem:
+        raise BtttError(problem)
     tables = [tuple(k.strip() for k in t.split(",") if k.strip()) for t in args.by.split(";") if t.strip()]
     for keys in tables:
         for key in keys:
