@@ -29,13 +29,17 @@ SIMS = (0, 100)
 OPPONENTS = ("minimax:preset=paper", "mcts:preset=paper")
 
 
-def bttt(*args: str, cwd: Path, inference: str | None = None) -> None:
+def bttt(*args: str, cwd: Path, inference: str | None = None, wait: bool = True) -> subprocess.Popen | None:
+    """Run ``bttt *args`` in ``cwd``; with ``wait=False`` return the running process instead."""
     cmd = [sys.executable, "-m", "bttt", *args]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}  # one torch thread per tournament worker
     if inference:
         env["BTTT_INFERENCE"] = inference  # the inference backend (agents.alphazero.evaluator)
     print("+ bttt " + " ".join(args), flush=True)
+    if not wait:
+        return subprocess.Popen(cmd, cwd=cwd, env=env)
     subprocess.run(cmd, cwd=cwd, env=env, check=True)
+    return None
 
 
 def wilson(score: float, n: int) -> float:
@@ -123,10 +127,21 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     db, report = f"{args.suite}.db", f"report-{args.suite}"
     if not args.summary_only:
-        for net in NETS:
-            if not (work / f"{net}.pt").exists():
-                src = Path(args.models).resolve() / f"alphazero_{net}.h5"
-                bttt("import-keras", str(src), "--out", f"{net}.pt", cwd=work)
+        missing = [net for net in NETS if not (work / f"{net}.pt").exists()]
+        imports = [  # the networks are imported side by side: each import is a process of its own
+            bttt(
+                "import-keras",
+                str(Path(args.models).resolve() / f"alphazero_{net}.h5"),
+                "--out",
+                f"{net}.pt",
+                cwd=work,
+                wait=False,
+            )
+            for net in missing
+        ]
+        for proc in imports:
+            if proc.wait() != 0:
+                raise subprocess.CalledProcessError(proc.returncode, proc.args)
         extra = f",device={args.device}" if args.device else ""
         agents = [f"alphazero:checkpoint={n}.pt,simulations={s},paper=true{extra}" for n in NETS for s in SIMS]
         batching = ["--batch-games", str(args.batch_games)] if args.batch_games else []

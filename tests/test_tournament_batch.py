@@ -106,6 +106,17 @@ def test_plan_units_groups_network_games_and_keeps_timed_and_plain_games_single(
     assert {t.seed for t in grouped} | {t.seed for t in singles} == {t.seed for t in [*tasks, timed]}
 
 
+def test_plan_units_splits_a_key_into_equal_groups():
+    az = make_agent("alphazero:checkpoint=d4,simulations=4").name
+    info = {az: ("net", 64)}
+    tasks = _tasks([(az, "random")] * 98, [f"{c}" for c in ("A1", "B2")])
+    assert len(tasks) == 196
+    units = plan_units(tasks, info, workers=2)
+    assert [len(u) for u in units] == [49, 49, 49, 49]  # not 64, 64, 64, 4
+    assert [t for u in units for t in u] == tasks  # in schedule order, each game once
+    assert [len(u) for u in plan_units(tasks[:10], info, workers=3)] == [3, 4, 3]
+
+
 def _count(db) -> int:
     try:
         with sqlite3.connect(db, timeout=5) as conn:

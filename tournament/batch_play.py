@@ -20,6 +20,7 @@ need a move's real wall time, so games with ``move_time_limit`` are never groupe
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import time
@@ -58,8 +59,10 @@ def plan_units(tasks: list[GameTask], info: dict[str, tuple[Hashable, int]], wor
     """Split ``tasks`` into groups (lists) of games whose batchable agents share networks, and single games.
 
     Games are grouped by the set of batch keys of their agents, in their schedule order, into groups of at most
-    the agents' ``batch_games`` and no bigger than needed to give every worker a group. Games with a move time
-    limit, or with no batchable agent, stay single. Groups come first (they take longest).
+    the agents' ``batch_games`` and no bigger than needed to give every worker a group. The groups of one key
+    are of equal size (within one game): 196 games at most 64 a group make 4 groups of 49, not 64, 64, 64 and 4,
+    whose last group would run at tiny batches while a worker waits. Games with a move time limit, or with no
+    batchable agent, stay single. Groups come first (they take longest).
     """
     groups: dict[tuple, list[GameTask]] = {}
     limits: dict[tuple, int] = {}
@@ -75,7 +78,9 @@ def plan_units(tasks: list[GameTask], info: dict[str, tuple[Hashable, int]], wor
     units: list[Unit] = []
     for key, members in groups.items():
         size = max(1, min(limits[key], math.ceil(len(members) / max(1, workers))))
-        units.extend(members[i : i + size] for i in range(0, len(members), size))
+        count = math.ceil(len(members) / size)
+        bounds = [round(i * len(members) / count) for i in range(count + 1)]
+        units.extend(members[a:b] for a, b in itertools.pairwise(bounds))
     return units + singles
 
 

@@ -169,6 +169,7 @@ class AlphaZeroAgent(Agent):
         threads: int | None = None,
         search: str | None = None,
         leaf_batch: int | None = None,
+        early_stop: bool | None = None,
         seed: int | None = None,
         backend: str = "auto",
         eval_cache: bool = True,
@@ -188,6 +189,7 @@ class AlphaZeroAgent(Agent):
             "reuse_tree": None if reuse_tree is None else str(reuse_tree).lower(),
             "search": None if search is None else str(search).lower(),
             "leaf_batch": leaf_batch,
+            "early_stop": early_stop,
         }
         v = ENTRY.resolve(given)
         checkpoint, simulations, paper, threads = v["checkpoint"], int(v["simulations"]), bool(v["paper"]), v["threads"]
@@ -210,6 +212,9 @@ class AlphaZeroAgent(Agent):
                 f"alphazero: leaf_batch={self.leaf_batch} (virtual loss) is for bttt's tree search; paper=true and "
                 "search=graph stay sequential and exact: drop leaf_batch or use leaf_batch=1"
             )
+        # a move's search may end once its most visited move is decided; the move is the same, so only where
+        # nothing else reads the visits: the most visited move (temperature 0) and a fresh tree every move
+        self.early_stop = bool(v["early_stop"]) and self.temperature == 0 and not self.reuse_tree
         self.training_cells = self.ckpt.training_cells
         self.training_bricks = self.ckpt.training_bricks
         # the identity carries the file's content hash: a retrained or replaced checkpoint is another agent
@@ -276,8 +281,10 @@ class AlphaZeroAgent(Agent):
 
         return run_alone(self._policy_steps(state))
 
-    def _policy_steps(self, state: GameState):
-        """:meth:`policy` as a generator of :class:`~agents.alphazero.network_request.NetworkRequest`."""
+    def _policy_steps(self, state: GameState, for_move: bool = False):
+        """:meth:`policy` as a generator of :class:`~agents.alphazero.network_request.NetworkRequest`.
+
+        ``for_move``: only the most visited move will be read (see ``early_stop``)."""
         self._check(state)
         if self.simulations == 0:
             planes, masks = state.observation()[None], state.legal_mask()[None]
@@ -289,7 +296,7 @@ class AlphaZeroAgent(Agent):
             return legal / legal.sum()
         mcts = self._search()
         self._follow(state)
-        steps = mcts.search_steps([state])
+        steps = mcts.search_steps([state], stop_when_decided=for_move and self.early_stop)
         try:
             leaves = next(steps)
             while True:
@@ -343,7 +350,7 @@ class AlphaZeroAgent(Agent):
     def step_requests(self, state: GameState):
         """:meth:`step` as a generator: yields the network requests of its search, returns the move (the
         protocol of :mod:`agents.batching`; a tournament pools the requests of many games)."""
-        dist = yield from self._policy_steps(state)
+        dist = yield from self._policy_steps(state, for_move=True)
         return self._choose(state, dist)
 
     def step(self, state: GameState) -> int:
@@ -443,6 +450,14 @@ ENTRY = register_agent(
                 "leaves evaluated together per search step, with virtual loss (bttt's search only; 1 = "
                 "sequential): batches for one game on a GPU",
                 check=_positive,
+                named_at_default=False,
+            ),
+            Param(
+                "early_stop",
+                bool,
+                True,
+                "end a move's search once the simulations left cannot change its most visited move (the same "
+                "move, fewer network calls); only with temperature=0 and a fresh tree every move (paper=true)",
                 named_at_default=False,
             ),
         ),

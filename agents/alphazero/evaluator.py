@@ -20,6 +20,7 @@ The process-wide default is ``torch``, or the value of the environment variable
 from __future__ import annotations
 
 import os
+import time
 from typing import Protocol
 
 import numpy as np
@@ -197,6 +198,8 @@ class Evaluator:
         self.backend = self.model.backend
         self.calls = 0
         self.positions = 0
+        #: Wall time spent in calls of this object, in seconds (for benchmarks).
+        self.seconds = 0.0
 
     @torch.inference_mode()
     def logits_values(self, planes: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
@@ -209,6 +212,13 @@ class Evaluator:
 
     def __call__(self, planes: np.ndarray, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """planes (B,3,R,C) for the side to move, masks bool (B,R*C) -> priors (B,R*C), values (B,)."""
+        start = time.perf_counter()
+        try:
+            return self._evaluate(planes, masks)
+        finally:
+            self.seconds += time.perf_counter() - start
+
+    def _evaluate(self, planes: np.ndarray, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         planes = np.asarray(planes)
         masks = np.asarray(masks, dtype=bool)
         if planes.ndim == 3:

@@ -231,11 +231,20 @@ class BatchedMCTS:
         return drive(self.search_steps(states, add_noise, trees), evaluate)
 
     def search_steps(
-        self, states: Sequence[GameState], add_noise: bool = False, trees: Sequence[int] | None = None
+        self,
+        states: Sequence[GameState],
+        add_noise: bool = False,
+        trees: Sequence[int] | None = None,
+        stop_when_decided: bool = False,
     ) -> Generator[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], np.ndarray]:
         """:meth:`search` as a generator: it yields each step's leaves ``(planes, masks)``, is sent their
         ``(priors, values)``, and returns the root visit counts. A caller can so pool the leaves of many
-        searches (other games, other agents) into one network call (``tournament.batch_play``)."""
+        searches (other games, other agents) into one network call (``tournament.batch_play``).
+
+        ``stop_when_decided`` ends a tree's search as soon as its most visited root child cannot be overtaken by
+        the simulations left (:func:`~agents.alphazero._search_core.retire_decided`): the argmax of the
+        returned visits is the full search's, with fewer network calls; the counts themselves are smaller.
+        Sequential search only (with ``leaf_batch`` > 1 it is ignored)."""
         cfg, f = self.config, self.forest
         trees = list(range(len(states))) if trees is None else [int(t) for t in trees]
         if len(trees) != len(states):
@@ -253,7 +262,10 @@ class BatchedMCTS:
             self._noise(trees)
         prm, rt = self._params, self._rules
         batched = cfg.leaf_batch > 1
+        retire = stop_when_decided and not batched
         while True:
+            if retire:
+                core.retire_decided(active, targets, f, prm)
             if batched:
                 n = core.select_leaves_vl(
                     active, targets, cfg.leaf_batch, f, prm, rt, self._planes, self._masks, self._need, self._need_node
