@@ -32,8 +32,9 @@ def main() -> int:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
 
     import agents.alphazero.network_request as network_request
-    from tournament.batch_play import play_group
-    from tournament.driver import TournamentSpec, _units, plan_tournament
+    from agents.registry import make_agent
+    from tournament.batch_play import batch_info, plan_units, play_group
+    from tournament.driver import TournamentSpec, plan_tournament
     from tournament.play import play_game
 
     folder = Path(args.dir).resolve()
@@ -52,7 +53,8 @@ def main() -> int:
         openings=0,
     )
     plan = plan_tournament(spec, None)
-    units = _units(plan.tasks, args.workers, None, ())
+    specs = sorted({s for t in plan.tasks for s in (t.p1_spec, t.p2_spec)})
+    units = plan_units(plan.tasks, batch_info({s: make_agent(s) for s in specs}), args.workers)
 
     batch_sizes: collections.Counter = collections.Counter()
     served = [0.0]
