@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from az_paper_tournament import NETS, OPPONENTS, SIMS
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -32,20 +34,17 @@ def main() -> int:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
 
     import agents.alphazero.network_request as network_request
-    from agents.registry import make_agent
-    from tournament.batch_play import batch_info, plan_units, play_group
-    from tournament.driver import TournamentSpec, plan_tournament
+    from tournament.batch_play import play_group
+    from tournament.driver import TournamentSpec, group_tasks, plan_tournament
     from tournament.play import play_game
 
     folder = Path(args.dir).resolve()
     extra = "" if args.early_stop == "true" else ",early_stop=false"
     agents = [
-        f"alphazero:checkpoint={folder / net}.pt,simulations={sims},paper=true{extra}"
-        for net in ("baseline", "r2", "r3")
-        for sims in (0, 100)
+        f"alphazero:checkpoint={folder / net}.pt,simulations={sims},paper=true{extra}" for net in NETS for sims in SIMS
     ]
     spec = TournamentSpec(
-        agents=[*agents, "minimax:preset=paper", "mcts:preset=paper"],
+        agents=[*agents, *OPPONENTS],
         suite=args.suite,
         games_per_colour=1,
         seed=0,
@@ -53,8 +52,7 @@ def main() -> int:
         openings=0,
     )
     plan = plan_tournament(spec, None)
-    specs = sorted({s for t in plan.tasks for s in (t.p1_spec, t.p2_spec)})
-    units = plan_units(plan.tasks, batch_info({s: make_agent(s) for s in specs}), args.workers)
+    units = group_tasks(plan.tasks, args.workers)
 
     batch_sizes: collections.Counter = collections.Counter()
     served = [0.0]

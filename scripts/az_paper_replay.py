@@ -50,7 +50,7 @@ def main() -> int:
     os.chdir(work)  # the committed names say checkpoint=<net>.pt, relative to the tournament's folder
 
     from agents.registry import make_agent
-    from tournament.batch_play import batch_info, plan_units
+    from tournament.driver import group_tasks
     from tournament.play import GameTask
     from tournament.runner import iter_local
     from tournament.schedule import GameKey, parse_suite
@@ -78,11 +78,7 @@ def main() -> int:
                     task_p2 = played[spec] if p2 == named[spec] else p2
                     tasks.append(GameTask(key, key.seed(0), task_p1, task_p2))
                     short[key] = spec
-    agents = {s: make_agent(s) for s in {*played.values(), *opponents.values()}}
-    info = batch_info(agents)
-    if args.batch_games is not None:
-        info = {s: (k, min(n, args.batch_games)) for s, (k, n) in info.items()}
-    units = plan_units(tasks, info, args.workers) if (args.batch_games or 2) > 1 else tasks
+    units = group_tasks(tasks, args.workers, args.batch_games)
     t0 = time.perf_counter()
     scores: dict = defaultdict(lambda: {"P1": [], "P2": []})
     faults = 0

@@ -315,7 +315,7 @@ def run_tournament(
         played = faults = 0
         try:
             if plan.tasks:
-                units = _units(
+                units = group_tasks(
                     plan.tasks, workers, batch_games, _allowed_plugins(_typed_specs(spec), spec.allow_plugins)
                 )
                 played, faults = _play_all(
@@ -336,8 +336,11 @@ def check_usable_for_overwrite(db: Path) -> None:
         raise StoreError(f"--overwrite: {db} is not a bttt tournament database; bttt deletes only its own files")
 
 
-def _units(tasks: list[GameTask], workers: int, batch_games: int | None, plugins: tuple[str, ...]) -> list:
-    """The games as the backends play them: groups of network agents' games (lists) and single games."""
+def group_tasks(
+    tasks: list[GameTask], workers: int, batch_games: int | None = None, plugins: tuple[str, ...] = ()
+) -> list:
+    """The games as the backends play them: groups of network agents' games (lists) and single games
+    (:func:`tournament.batch_play.plan_units` with the agents' batch keys; ``batch_games`` <= 1: all single)."""
     if batch_games is not None and batch_games <= 1:
         return list(tasks)
     from agents.registry import make_agent
@@ -351,7 +354,7 @@ def _units(tasks: list[GameTask], workers: int, batch_games: int | None, plugins
 
 
 def _play_all(store, tasks, config, workers, backend, address, progress, max_crashes, units=None) -> tuple[int, int]:
-    """Play ``tasks`` (as ``units``, their grouping from :func:`_units`, if given) and store the results."""
+    """Play ``tasks`` (as ``units``, their grouping from :func:`group_tasks`, if given) and store the results."""
     from tqdm import tqdm
 
     units = list(tasks) if units is None else units

@@ -36,8 +36,8 @@ from tournament.driver import (
     _allowed_plugins,
     _play_all,
     _task,
-    _units,
     check_usable_for_overwrite,
+    group_tasks,
     resolve_agents,
 )
 from tournament.opening_judges import default_judge, judge_name
@@ -290,7 +290,7 @@ def run_sprt(
                 tasks = [_task(k, config, moves, plugins) for k, moves in keys if k not in done]
                 tasks.sort(key=lambda t: t.seed)
                 if tasks:
-                    units = _units(tasks, workers, None, plugins)  # network agents' games grouped, as elsewhere
+                    units = group_tasks(tasks, workers, None, plugins)  # network agents' games grouped, as elsewhere
                     p, f = _play_all(
                         store, tasks, config, workers, backend, address, progress, max_crashes, units=units
                     )

@@ -408,13 +408,8 @@ class Store:
 
         if p1 not in agents or p2 not in agents:
             raise bad("an unknown agent")
-        number = (int, float)
-        if not (
-            all(type(v) is int for v in (index, seed, opening_plies))
-            and isinstance(opening, str)
-            and all(isinstance(v, number) and not isinstance(v, bool) for v in (wall, finished_at))
-            and all(v is None or isinstance(v, str) for v in (fdetail, worker))
-        ):
+        values = (index, seed, opening_plies, opening, wall, finished_at, fdetail, worker)
+        if _wrong_type(values, _GAME_FIELD_TYPES) is not None:
             raise bad("a field holds a value of the wrong type")
         if winner not in (0, 1, 2) or termination not in TERMINATIONS or fplayer not in (None, 1, 2):
             raise bad(f"winner {winner!r}, termination {termination!r}")
@@ -471,19 +466,43 @@ class Store:
     def runs(self) -> list[dict]:
         """Every recorded run, each row checked for its types (a damaged row is a :class:`StoreError`)."""
         cols = ("id", "started", "finished", "backend", "workers", "games_played", "wall_time", "command")
-        null = type(None)
-        kinds = ((int,), (int, float), (int, float, null), (str, null), (int, null), (int,), (int, float, null))
-        kinds += ((str, null),)
         out = []
         for r in self.read(f"SELECT {', '.join(cols)} FROM runs ORDER BY id"):
-            for value, allowed, col in zip(r, kinds, cols, strict=True):
-                if type(value) not in allowed:  # type(), not isinstance: a bool is no count
-                    raise StoreError(
-                        f"{self.path}: run {r[0]!r} is damaged ({col} holds {type(value).__name__}); "
-                        "the database was changed outside bttt"
-                    )
+            col = _wrong_type(r, _RUN_FIELD_TYPES)
+            if col is not None:
+                raise StoreError(
+                    f"{self.path}: run {r[0]!r} is damaged ({cols[col]} holds {type(r[col]).__name__}); "
+                    "the database was changed outside bttt"
+                )
             out.append(dict(zip(cols, r, strict=True)))
         return out
+
+
+_NULL = type(None)
+_NUMBER = (int, float)
+#: Allowed Python types of the checked game fields: index, seed, opening plies, opening, wall time, finished at,
+#: fault detail, worker.
+_GAME_FIELD_TYPES = ((int,), (int,), (int,), (str,), _NUMBER, _NUMBER, (str, _NULL), (str, _NULL))
+#: ... and of a run row's columns, in :meth:`Store.runs` order.
+_RUN_FIELD_TYPES = (
+    (int,),
+    _NUMBER,
+    (*_NUMBER, _NULL),
+    (str, _NULL),
+    (int, _NULL),
+    (int,),
+    (*_NUMBER, _NULL),
+    (str, _NULL),
+)
+
+
+def _wrong_type(values: tuple, kinds: tuple[tuple[type, ...], ...]) -> int | None:
+    """Index of the first value whose exact type is not among its allowed types, or None. ``type()``, not
+    ``isinstance``: a bool is no count, and SQLite gives exactly int, float, str, bytes or None."""
+    for i, (value, allowed) in enumerate(zip(values, kinds, strict=True)):
+        if type(value) not in allowed:
+            return i
+    return None
 
 
 def delete_database(path: str | Path) -> None:

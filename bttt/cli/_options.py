@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from dataclasses import MISSING, fields
 
 from bttt.options import option_help
@@ -65,8 +66,6 @@ def config_from_args(cls: type, args: argparse.Namespace, exclude: tuple[str, ..
 
 def memory_problem(megabytes: float, flag: str = "--memory") -> str | None:
     """Why a table size in MB cannot be used (below 1 MB, or more than the machine's memory), or None."""
-    import os
-
     if not megabytes >= 1:
         return f"{flag} {megabytes:g}: give at least 1 MB"
     try:
