@@ -19,12 +19,18 @@ from generalization_tables import (
     write_csv,
 )
 
+from tournament.multiplicity import holm
+
 MINIMAX, MCTS, STRONG = "minimax paper", "mcts paper", "mcts strong"
 PAPER_OPP = (MINIMAX, MCTS)
+SEED1 = "it0300"  # the seed-1 runs' final networks
 VARIETY = {
     "bttt": ("bttt-d4 s0", "bttt-r2 s0", "bttt-r3 s0", "bttt-all s0"),
+    "bttt seed 1": tuple(f"{n}-s1 {SEED1} s0" for n in ("d4", "r2", "r3", "all")),
     "paper": ("paper-baseline s0", "paper-r2 s0", "paper-r3 s0"),
 }
+#: the same distribution, another seed (and recipe v2 from scratch, where seed 0 was warm-started)
+SEED_STEPS = tuple((f"{n}-s1 {SEED1} s0", f"bttt-{n} s0") for n in ("d4", "r2", "r3", "all"))
 SEARCH_STEPS = (
     ("bttt-d4 s100", "bttt-d4 s0"),
     ("paper-baseline s100", "paper-baseline s0"),
@@ -44,6 +50,7 @@ GAP_COLUMNS = [
     "gap decided",
     "detectable gap",
     "novel IQM",
+    "Holm",
 ]
 
 
@@ -73,14 +80,13 @@ def write_all(work: Path, docs: Path, agents: dict[str, str], reps: int = 2000) 
         mine = p.agent == label
         if np.any(np.isin(p.opponent[mine], opp) & (p.layout[mine] != LAYOUTS.index("D4"))):  # novel cells too
             rows.append(gap_row(p, label, opp, reps))
-    write_csv(docs / "gaps.csv", rows)
-    md += ["## Train minus novel, every agent (pair scores)", "", markdown(rows, GAP_COLUMNS), ""]
+    sections = [("gaps", "## Train minus novel, every agent (pair scores)", rows, GAP_COLUMNS)]
     _gap_figure(rows, docs / "gaps.png")
 
     rel = [r for label in _present(p, az) if (r := relative_to_search(p, label, MINIMAX, MCTS, reps))]
     if rel:
-        write_csv(docs / "relative_to_search.csv", rel)
-        md += ["## Relative to the other classic search agent against the same opponent", "", markdown(rel), ""]
+        title = "## Relative to the other classic search agent against the same opponent"
+        sections.append(("relative_to_search", title, rel, None))
 
     # Q2: more search, the same network (paired by opponent, cell and opening)
     steps = []
@@ -90,14 +96,15 @@ def write_all(work: Path, docs: Path, agents: dict[str, str], reps: int = 2000) 
             if r:
                 steps.append(r)
     if steps:
-        write_csv(docs / "search.csv", steps)
-        md += ["## Search and network: paired comparisons of the D4 networks", "", markdown(steps), ""]
+        sections.append(("search", "## Search and network: paired comparisons of the D4 networks", steps, None))
 
     # Q3: training variety, on the cells no network of the comparison trained on
     variety = []
     for family, labels in VARIETY.items():
         have = _present(p, labels)
-        seen = set().union(*(p.training.get(x, set()) for x in have if x != "bttt-all s0")) if have else set()
+        # the all-cells network is compared on the cells the narrower ones did not train on
+        narrow = [p.training.get(x, set()) for x in have if len(p.training.get(x, set())) < len(LAYOUTS)]
+        seen = set().union(*narrow)
         common = np.array([c not in seen for c in LAYOUTS])
         steps_and_totals = list(zip(have[1:], have[:-1], strict=False)) + [(x, have[0]) for x in have[2:]]
         for x, y in steps_and_totals:
@@ -105,9 +112,30 @@ def write_all(work: Path, docs: Path, agents: dict[str, str], reps: int = 2000) 
             if r:
                 variety.append({"family": family, "common novel cells": int(common.sum()), **r})
     if variety:
-        write_csv(docs / "variety.csv", variety)
         title = "## Training variety: each step against the previous distribution, then each against the narrowest"
-        md += [title, "", markdown(variety), ""]
+        sections.append(("variety", title, variety, None))
+
+    # Q3b: how far apart two networks of one distribution are, on the cells neither trained on
+    seeds = []
+    for x, y in SEED_STEPS:
+        if len(_present(p, [x, y])) == 2:
+            novel = ~train_mask(p.training.get(x, set()) | p.training.get(y, set()))
+            if r := paired_step(p, x, y, PAPER_OPP, novel, reps):
+                seeds.append(r)
+    if seeds:
+        sections.append(("seeds", "## Seeds: two networks of the same distribution, on their novel cells", seeds, None))
+
+    # every test on the page as one family: Holm's correction at 5% (the 95% intervals stay uncorrected)
+    tested = [r for _, _, rows_, _ in sections for r in rows_]
+    adjusted = holm([float("nan") if r["p"] == "-" else float(r["p"]) for r in tested])
+    for r, q in zip(tested, adjusted, strict=True):
+        r["Holm"] = "-" if np.isnan(q) else ("decided" if q < 0.05 else "not decided")
+    n_tests = int(np.sum(~np.isnan(adjusted)))
+    md += [f"{n_tests} tests on this page; `Holm`: decided after Holm's correction over all of them (5% family-wise)."]
+    md.append("")
+    for name, title, rows_, columns in sections:
+        write_csv(docs / f"{name}.csv", rows_)
+        md += [title, "", markdown(rows_, columns), ""]
 
     # Q4: the second-seed d4 run's snapshots (rows of gaps.csv) as a curve
     panels = []
@@ -134,6 +162,7 @@ TABLE_SECTIONS = {
     "relative": "## Relative to",
     "search": "## Search and network",
     "variety": "## Training variety",
+    "seeds": "## Seeds:",
 }
 
 

@@ -17,6 +17,7 @@ import numpy as np
 from bttt import cell_name
 from tournament.bootstrap import Strata, as_generator, interval_from, z_value
 from tournament.cell_stats import iqm, probability_of_improvement, training_layouts
+from tournament.multiplicity import bootstrap_p_value
 from tournament.pairs import distinct_games, form_pairs
 from tournament.power import variance_components
 from tournament.store import Store
@@ -117,6 +118,7 @@ class Gap:
     novel: object
     gap: object
     detectable: float  # smallest gap detected with 80% power by a two-sided 5% test
+    p: float  # bootstrap p-value of "no gap" (inverts the percentile interval)
 
 
 def gap_estimate(cells: np.ndarray, scores: np.ndarray, train: np.ndarray, reps: int, seed: int) -> Gap:
@@ -146,11 +148,13 @@ def gap_estimate(cells: np.ndarray, scores: np.ndarray, train: np.ndarray, reps:
         interval_from(n_obs, n_rep),
         interval_from(t_obs - n_obs, t_rep - n_rep),
         det,
+        bootstrap_p_value(t_rep - n_rep),
     )
 
 
 def cluster_mean(cells: np.ndarray, values: np.ndarray, include: np.ndarray, reps: int, rng) -> tuple:
-    """Mean over the included cells of each cell's mean value, cells resampled as clusters (G - 1 of G)."""
+    """Mean over the included cells of each cell's mean value, cells resampled as clusters (G - 1 of G): its
+    interval, the difference from 0 detectable with 80% power, the number of cells and the p-value of 0."""
     strata = Strata.from_labels(cells, len(LAYOUTS))
     means = strata.observed_means(values)
     group = np.flatnonzero((strata.size > 0) & include)
@@ -159,7 +163,7 @@ def cluster_mean(cells: np.ndarray, values: np.ndarray, include: np.ndarray, rep
     observed = float(np.mean(means[group]))
     iv = interval_from(observed, reps_means)
     se = float(np.std(reps_means, ddof=1))
-    return iv, (z_value(0.975) + z_value(0.8)) * se, len(group)
+    return iv, (z_value(0.975) + z_value(0.8)) * se, len(group), bootstrap_p_value(reps_means)
 
 
 def matched(p: Pairs, x: str, y: str, opponents: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -184,7 +188,7 @@ def gap_row(p: Pairs, agent: str, opponents: tuple[str, ...], reps: int) -> dict
     train = train_mask(p.training.get(agent, set()))
     per_cell = np.bincount(cells, minlength=len(LAYOUTS))
     if not np.any(train & (per_cell > 0)) or not np.any(~train & (per_cell > 0)):
-        overall, _, _ = cluster_mean(cells, scores, np.ones(len(LAYOUTS), dtype=bool), reps, 0)
+        overall, _, _, _ = cluster_mean(cells, scores, np.ones(len(LAYOUTS), dtype=bool), reps, 0)
         return {
             "agent": agent,
             "opponents": " + ".join(opponents),
@@ -198,6 +202,7 @@ def gap_row(p: Pairs, agent: str, opponents: tuple[str, ...], reps: int) -> dict
             "gap decided": "-",
             "detectable gap": "-",
             "novel IQM": "-",
+            "p": "-",
         }
     est = gap_estimate(cells, scores, train, reps, 0)
     det = est.detectable
@@ -216,6 +221,7 @@ def gap_row(p: Pairs, agent: str, opponents: tuple[str, ...], reps: int) -> dict
         "gap decided": decided,
         "detectable gap": f"{det:.3f}",
         "novel IQM": fmt(novel_iqm),
+        "p": f"{est.p:.4f}",
     }
 
 
@@ -245,7 +251,7 @@ def relative_to_search(p: Pairs, agent: str, minimax: str, mcts: str, reps: int)
         return None
     est = gap_estimate(cells, diff, train, reps, 2)
     det = est.detectable
-    novel, novel_det, _ = cluster_mean(cells, diff, ~train, reps, 3)
+    novel, novel_det, _, _ = cluster_mean(cells, diff, ~train, reps, 3)
     return {
         "agent": agent,
         "matched pairs": len(cells),
@@ -255,6 +261,7 @@ def relative_to_search(p: Pairs, agent: str, minimax: str, mcts: str, reps: int)
         "gap minus search's gap": fmt(est.gap),
         "decided": "yes" if est.gap.excludes(0.0) else "not decided",
         "detectable": f"{det:.3f}",
+        "p": f"{est.p:.4f}",
     }
 
 
@@ -263,7 +270,7 @@ def paired_step(p: Pairs, x: str, y: str, opponents: tuple[str, ...], include: n
     cells, diff = matched(p, x, y, opponents)
     if not len(cells) or not np.any(include[cells]):
         return None
-    mean, det, g = cluster_mean(cells, diff, include, reps, 4)
+    mean, det, g, p_mean = cluster_mean(cells, diff, include, reps, 4)
     d4 = cells == LAYOUTS.index(TRAIN_CELL)
     d4_iv = None
     if d4.sum() > 1:
@@ -290,6 +297,7 @@ def paired_step(p: Pairs, x: str, y: str, opponents: tuple[str, ...], include: n
         "P(x > y)": fmt(poi),
         "x - y on D4": "-" if d4_iv is None else f"{fmt(d4_iv)} ({int(d4.sum())} pairs)",
         "D4 minus these cells": gap,
+        "p": f"{p_mean:.4f}",
     }
 
 

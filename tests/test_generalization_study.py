@@ -52,6 +52,7 @@ def test_gap_estimate_recovers_a_known_gap_and_its_power():
     est = tables.gap_estimate(cells, scores, train, 2000, 1)
     assert est.gap.low < est.gap.value < est.gap.high
     assert est.gap.low > 0.15 and est.gap.high < 0.45  # the true gap is 0.3
+    assert est.p < 0.01  # the p-value that the page's Holm correction uses agrees with the interval
     se = (est.gap.high - est.gap.low) / (2 * 1.96)
     assert abs(est.detectable - 2.8 * se) < 0.35 * est.detectable  # power formula ~ bootstrap spread
 
@@ -61,6 +62,7 @@ def test_gap_estimate_is_zero_width_without_any_variation():
     cells = np.repeat(np.arange(49), 2)
     est = tables.gap_estimate(cells, np.full(len(cells), 0.5), train, 200, 0)
     assert (est.gap.value, est.gap.low, est.gap.high, est.detectable) == (0.0, 0.0, 0.0, 0.0)
+    assert est.p == 1.0
 
 
 def test_training_cells_are_resampled_within_cells_not_as_two_clusters():
