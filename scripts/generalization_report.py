@@ -34,6 +34,8 @@ SEED_STEPS = tuple((f"{n}-s1 {SEED1} s0", f"bttt-{n} s0") for n in ("d4", "r2", 
 SEARCH_STEPS = (
     ("bttt-d4 s100", "bttt-d4 s0"),
     ("paper-baseline s100", "paper-baseline s0"),
+    ("bttt-d4 s1000", "bttt-d4 s100"),
+    ("paper-baseline s1000", "paper-baseline s100"),
     ("bttt-d4 s100", "bttt-d4 s100 paper-search"),  # the same network, bttt's search against the paper's
     ("bttt-d4 s100 paper-search", "paper-baseline s100"),  # the same search, bttt's network against the paper's
     ("bttt-d4 s0", "paper-baseline s0"),  # the two D4 networks without search

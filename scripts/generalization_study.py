@@ -14,6 +14,7 @@ Every figure of the study comes from one of these subcommands (run them in this 
     python scripts/generalization_study.py crossover # bttt's d4 network with the paper's search (D4, 9 novel cells)
     python scripts/generalization_study.py paper100  # the paper's D4 network at 100 simulations (D4, 9 novel cells)
     python scripts/generalization_study.py snapsearch  # the d4-s1 snapshots with the paper's search (D4, 9 cells)
+    python scripts/generalization_study.py search1000  # both D4 networks at 1000 simulations (D4, 9 novel cells)
     python scripts/generalization_study.py train     # the seed-1 training runs (resumable: rerun to continue)
     python scripts/generalization_study.py crossover49 # bttt's d4 with the paper's search on all 49 cells
 
@@ -68,6 +69,8 @@ AGENTS: dict[str, str] = {
     },
     "bttt-d4 s100 paper-search": "alphazero:checkpoint=d4,simulations=100,paper=true",
     "paper-baseline s100": "alphazero:checkpoint=paper/baseline.pt,simulations=100,paper=true",
+    "bttt-d4 s1000": "alphazero:checkpoint=d4,simulations=1000",
+    "paper-baseline s1000": "alphazero:checkpoint=paper/baseline.pt,simulations=1000,paper=true",
     "minimax paper": MINIMAX,
     "mcts paper": MCTS,
     "mcts strong": STRONG,
@@ -205,6 +208,15 @@ def cmd_paper100(args: argparse.Namespace) -> None:
         tournament(args.work, "subset.db", labels, ORBIT_CELLS, 2, args.workers, (opponent,))
 
 
+def cmd_search1000(args: argparse.Namespace) -> None:
+    """Ten times the search of ``search``/``paper100`` for both D4 networks, each with its own search, on dense D4 and
+    the 9 orbit cells (all 49 cells would cost about 10x the CPU), one opponent at a time."""
+    labels = ["bttt-d4 s1000", "paper-baseline s1000"]
+    for opponent in OPPONENTS:
+        tournament(args.work, "dense.db", labels, "D4", 16, args.workers, (opponent,))
+        tournament(args.work, "subset.db", labels, ORBIT_CELLS, 2, args.workers, (opponent,))
+
+
 def cmd_crossover(args: argparse.Namespace) -> None:
     """bttt's d4 network with the paper's search (selection rule, no one-move proofs, fresh tree): is it the
     network or the search that plays the novel cells well? Dense D4 and the 9 orbit cells of paper100."""
@@ -286,6 +298,7 @@ def main(argv: list[str] | None = None) -> None:
         "dense": cmd_dense,
         "search": cmd_search,
         "paper100": cmd_paper100,
+        "search1000": cmd_search1000,
         "crossover": cmd_crossover,
         "snapsearch": cmd_snapsearch,
         "crossover49": cmd_crossover49,
