@@ -118,7 +118,7 @@ class Gap:
     novel: object
     gap: object
     detectable: float  # smallest gap detected with 80% power by a two-sided 5% test
-    p: float  # bootstrap p-value of "no gap" (inverts the percentile interval)
+    p: float  # p-value of "no gap" from the bootstrap standard error
 
 
 def gap_estimate(cells: np.ndarray, scores: np.ndarray, train: np.ndarray, reps: int, seed: int) -> Gap:
@@ -148,7 +148,7 @@ def gap_estimate(cells: np.ndarray, scores: np.ndarray, train: np.ndarray, reps:
         interval_from(n_obs, n_rep),
         interval_from(t_obs - n_obs, t_rep - n_rep),
         det,
-        bootstrap_p_value(t_rep - n_rep),
+        bootstrap_p_value(t_obs - n_obs, t_rep - n_rep),
     )
 
 
@@ -163,7 +163,7 @@ def cluster_mean(cells: np.ndarray, values: np.ndarray, include: np.ndarray, rep
     observed = float(np.mean(means[group]))
     iv = interval_from(observed, reps_means)
     se = float(np.std(reps_means, ddof=1))
-    return iv, (z_value(0.975) + z_value(0.8)) * se, len(group), bootstrap_p_value(reps_means)
+    return iv, (z_value(0.975) + z_value(0.8)) * se, len(group), bootstrap_p_value(observed, reps_means)
 
 
 def matched(p: Pairs, x: str, y: str, opponents: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from statistics import NormalDist
 
 import numpy as np
 import pytest
@@ -40,12 +41,12 @@ def test_holm_hand_example_and_nan():
     assert holm([0.9, 0.8]).tolist() == [1.0, 1.0]
 
 
-def test_bootstrap_p_value_counts_replicates_on_each_side():
-    t = np.array([-1.0, 0.5, 1.0, 2.0, 3.0, np.nan])  # 1 of 5 at or below 0
-    assert bootstrap_p_value(t) == pytest.approx(2 * (1 + 1) / 6)
-    assert bootstrap_p_value(np.ones(999)) == pytest.approx(2 / 1000)
-    assert bootstrap_p_value(np.zeros(10)) == 1.0
-    assert np.isnan(bootstrap_p_value(np.array([np.nan])))
+def test_bootstrap_p_value_is_the_normal_tail_of_the_bootstrap_standard_error():
+    t = np.array([0.0, 1.0, 2.0, 3.0, 4.0, np.nan])  # sd 1.5811
+    assert bootstrap_p_value(2.0, t) == pytest.approx(2 * NormalDist().cdf(-2.0 / np.std(t[:5], ddof=1)))
+    assert bootstrap_p_value(0.0, np.ones(10)) == 1.0 and bootstrap_p_value(0.3, np.full(10, 0.3)) == 0.0
+    assert np.isnan(bootstrap_p_value(1.0, np.array([1.0, np.nan])))
+    assert bootstrap_p_value(1.0, t, null=1.0) == pytest.approx(bootstrap_p_value(0.0, t - 1.0))
 
 
 def test_p_below_alpha_matches_the_percentile_interval_excluding_the_null():
@@ -53,6 +54,6 @@ def test_p_below_alpha_matches_the_percentile_interval_excluding_the_null():
     for shift, conf in itertools.product(np.linspace(-0.3, 0.3, 13), (0.9, 0.95)):
         t = rng.normal(shift, 0.1, 4000)
         iv = interval_from(float(t.mean()), t, conf)
-        p = bootstrap_p_value(t)
+        p = bootstrap_p_value(float(t.mean()), t)
         if abs(p - (1 - conf)) > 0.01:  # away from the boundary, where quantile interpolation decides
             assert iv.excludes(0.0) == (p < 1 - conf)
