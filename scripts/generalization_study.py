@@ -289,7 +289,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reps", type=int, default=2000, help="bootstrap replicates")
     parser.add_argument("--models", default=str(ROOT.parent / "shared" / "reference" / "bttt-paper-models"))
     parser.add_argument("--runs", default=str(ROOT / "runs" / "study"), help="the seed-1 run folders (<net>-s1)")
-    parser.add_argument("--only", nargs="*", choices=list(SEED1_BRICKS), help="train: only these seed-1 runs")
+    parser.add_argument(
+        "--only", action="append", choices=list(SEED1_BRICKS), help="train: only this seed-1 run (repeatable)"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     commands = {
         "train": cmd_train,
