@@ -97,9 +97,11 @@ def opening_args(bricks: str, openings: int) -> list[str]:
 
 def available(work: Path, labels: list[str]) -> list[str]:
     """The labels whose seed-1 network is in ``work`` (a run not finished yet is left out, and said so)."""
+    from agents.registry import parse_spec
+
     have = []
     for label in labels:
-        ckpt = AGENTS[label].split("checkpoint=")[-1].split(",")[0]
+        ckpt = parse_spec(AGENTS[label])[1].get("checkpoint", "")
         if ckpt.startswith("seed1/") and not (work / ckpt).exists():
             print(f"skipping {label}: {ckpt} is not in {work} (train and collect it, then setup)", flush=True)
             continue
