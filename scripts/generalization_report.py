@@ -14,6 +14,8 @@ from generalization_tables import (
     load_pairs,
     markdown,
     paired_step,
+    quality_rows,
+    read_quality,
     relative_to_search,
     train_mask,
     write_csv,
@@ -90,6 +92,11 @@ def write_all(work: Path, docs: Path, agents: dict[str, str], reps: int = 2000) 
         title = "## Relative to the other classic search agent against the same opponent"
         sections.append(("relative_to_search", title, rel, None))
 
+    # Q1b: the opponent-free measure, where `generalization_study.py quality` has judged core.db's moves
+    if quality := quality_rows(*read_quality(work / "core.db", agents), agents, reps):
+        title = "## Move quality: the exact solver's verdict on every move of core.db"
+        sections.append(("quality", title, quality, None))
+
     # Q2: more search, the same network (paired by opponent, cell and opening)
     steps = []
     for x, y in SEARCH_STEPS:
@@ -162,6 +169,7 @@ def write_all(work: Path, docs: Path, agents: dict[str, str], reps: int = 2000) 
 TABLE_SECTIONS = {
     "gaps": "## Train minus novel",
     "relative": "## Relative to",
+    "quality": "## Move quality",
     "search": "## Search and network",
     "variety": "## Training variety",
     "seeds": "## Seeds:",

@@ -13,6 +13,7 @@ Every figure of the study comes from one of these subcommands (run them in this 
     python scripts/generalization_study.py crossover # bttt's d4 network with the paper's search (D4, 9 novel cells)
     python scripts/generalization_study.py snapsearch  # the d4-s1 snapshots with the paper's search (D4, 9 cells)
     python scripts/generalization_study.py search1000  # bttt's d4 at 1000 simulations, both searches (D4, 9 cells)
+    python scripts/generalization_study.py quality   # the exact solver's verdict on every move of core.db
     python scripts/generalization_study.py figures   # tables (CSV, Markdown) and PNGs into docs/generalization/
     python scripts/generalization_study.py all       # setup to figures in this order (train and collect not included)
 
@@ -223,6 +224,16 @@ def cmd_search1000(args: argparse.Namespace) -> None:
         tournament(args.work, "subset.db", labels, ORBIT_CELLS, 2, args.workers, (opponent,))
 
 
+#: the solver's budget per position for ``quality``: a node count, so that every verdict is reproducible
+QUALITY_NODES = "1000000"
+
+
+def cmd_quality(args: argparse.Namespace) -> None:
+    """The exact solver's verdict on every move of core.db (``bttt analyse``; resumes by game, and a rerun
+    retries only what it left undecided): the opponent-free measure of the ``quality`` table."""
+    bttt(["analyse", "--db", "core.db", "--workers", str(args.workers), "--nodes", QUALITY_NODES], args.work)
+
+
 def cmd_crossover(args: argparse.Namespace) -> None:
     """bttt's d4 network with the paper's search (selection rule, no one-move proofs, fresh tree): is it the
     network or the search that plays the novel cells well? Dense D4 and the 9 orbit cells of paper100."""
@@ -277,7 +288,7 @@ def cmd_all(args: argparse.Namespace) -> None:
     """Every tournament the page reports, in the order of docs/generalization.md's Reproduce section, then the
     figures (``strong`` and ``crossover49`` are extra controls the page does not report yet)."""
     steps = (cmd_setup, cmd_core, cmd_dense, cmd_search, cmd_paper100, cmd_crossover, cmd_snapsearch)
-    for step in (*steps, cmd_search1000, cmd_figures):
+    for step in (*steps, cmd_search1000, cmd_quality, cmd_figures):
         step(args)
 
 
@@ -309,6 +320,7 @@ def main(argv: list[str] | None = None) -> None:
         "search": cmd_search,
         "paper100": cmd_paper100,
         "search1000": cmd_search1000,
+        "quality": cmd_quality,
         "crossover": cmd_crossover,
         "snapsearch": cmd_snapsearch,
         "crossover49": cmd_crossover49,

@@ -81,3 +81,28 @@ def test_training_cells_are_resampled_within_cells_not_as_two_clusters():
     est = tables.gap_estimate(cells, np.array(scores), train, 500, 0)
     assert est.train.value == 0.5
     assert est.train.high - est.train.low > 0.2
+
+
+def test_quality_rows_split_moves_at_the_training_cells_and_count_the_undecided():
+    from bttt.solver.values import Bounds
+    from tournament.analysis import MoveVerdict
+
+    def v(gid, agent, layout, verdict):
+        blunder = None if verdict == "undecided" else verdict == "blunder"
+        return MoveVerdict(gid, 4, 1, agent, layout, Bounds(0, 0), Bounds(0, 0), verdict, blunder, 1, 0.0)
+
+    verdicts = []
+    for gid, (layout, verdict) in enumerate(
+        [("D4", "optimal")] * 6
+        + [("D4", "blunder")] * 2
+        + [("A1", "optimal"), ("A1", "blunder")] * 3
+        + [("B2", "optimal"), ("B2", "undecided")] * 3
+    ):
+        verdicts.append(v(gid, "stored-a", layout, verdict))
+    rows = tables.quality_rows(verdicts, {"stored-a": "net"}, {"net": {"D4"}}, ["other", "net"], 500)
+    (row,) = rows
+    assert row["agent"] == "net" and row["moves"] == 20 and row["undecided"] == 3
+    assert row["optimal, train"] == "0.750" and row["optimal, novel"] == f"{6 / 9:.3f}"
+    assert row["blunders, train"] == "0.250" and row["blunders, novel"] == f"{3 / 9:.3f}"
+    assert row["train minus novel"].startswith(f"{0.75 - 6 / 9:.3f} [")
+    assert 0 < float(row["p"]) <= 1 and float(row["detectable"]) > 0

@@ -86,6 +86,7 @@ def test_the_gap_and_its_interval_on_hand_made_verdicts() -> None:
     assert g["train"] == pytest.approx(0.75) and g["novel"] == pytest.approx(0.25)
     assert g["gap"] == pytest.approx(0.5)
     assert g["low"] < 0.5 < g["high"] and g["train_cells"] == 1 and g["novel_cells"] == 2
+    assert 0.0 < g["p"] < 0.2  # a gap of 0.5 on 12 games: small, not tiny
     assert optimal_gap(vs, ()) is None  # no training cell: no train side
 
 

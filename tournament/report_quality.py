@@ -26,6 +26,7 @@ import numpy as np
 from bttt.cells import cell_name
 from bttt.layouts import parse_layout
 from tournament.analysis import MoveVerdict, move_rates, read_verdicts, worst_moves
+from tournament.multiplicity import bootstrap_p_value
 from tournament.rates import RateEstimate
 from tournament.tables import Table, pct
 
@@ -114,7 +115,9 @@ def optimal_gap(
     """Train minus novel optimal-move rate of one agent's decided moves, with a two-stage bootstrap interval.
 
     Returns None unless both sides have decided moves. The interval resamples the cells of each side with
-    replacement and, within each drawn cell, its games with replacement (seeded, so the report is reproducible).
+    replacement and, within each drawn cell, its games with replacement (seeded, so the report is
+    reproducible); ``se`` is the replicates' standard deviation and ``p`` the Wald p-value of no gap from it
+    (:func:`tournament.multiplicity.bootstrap_p_value`).
     """
     per_game: dict[tuple[bool, str, int], list[float]] = {}
     for v in verdicts:
@@ -147,6 +150,8 @@ def optimal_gap(
         diffs[k] = r[0] - r[1]
     lo, hi = np.percentile(diffs, [2.5, 97.5])
     return {
+        "p": bootstrap_p_value(point, diffs),
+        "se": float(np.std(diffs, ddof=1)),
         "train": rate(arrays[True]),
         "novel": rate(arrays[False]),
         "gap": point,
