@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from generalization_scales import normalised_row, quality_rows, read_quality, reference_scores
 from generalization_tables import (
     LAYOUTS,
     RUN_WALL,
@@ -14,8 +15,6 @@ from generalization_tables import (
     load_pairs,
     markdown,
     paired_step,
-    quality_rows,
-    read_quality,
     relative_to_search,
     train_mask,
     write_csv,
@@ -24,6 +23,7 @@ from generalization_tables import (
 from tournament.multiplicity import holm
 
 MINIMAX, MCTS, STRONG = "minimax paper", "mcts paper", "mcts strong"
+RANDOM, PERFECT = "random", "perfect"  # the ends of the normalised scale, played against the paper opponents
 PAPER_OPP = (MINIMAX, MCTS)
 SEED1 = "it0300"  # the seed-1 runs' final networks
 VARIETY = {
@@ -77,10 +77,16 @@ def write_all(work: Path, docs: Path, agents: dict[str, str], reps: int = 2000) 
 
     # Q1: every agent's train-minus-novel gap; controls split at D4 against the other paper search agent
     rows = []
-    az = [x for x in agents if x not in (MINIMAX, MCTS, STRONG)]
+    az = [x for x in agents if x not in (MINIMAX, MCTS, STRONG, RANDOM, PERFECT)]
     for label in _present(p, az):
         rows.append(gap_row(p, label, PAPER_OPP, reps))
-    for label, opp in ((MINIMAX, (MCTS,)), (MCTS, (MINIMAX,)), (STRONG, PAPER_OPP)):
+    for label, opp in (
+        (MINIMAX, (MCTS,)),
+        (MCTS, (MINIMAX,)),
+        (STRONG, PAPER_OPP),
+        (RANDOM, PAPER_OPP),
+        (PERFECT, PAPER_OPP),
+    ):
         mine = p.agent == label
         if np.any(np.isin(p.opponent[mine], opp) & (p.layout[mine] != LAYOUTS.index("D4"))):  # novel cells too
             rows.append(gap_row(p, label, opp, reps))
@@ -92,7 +98,15 @@ def write_all(work: Path, docs: Path, agents: dict[str, str], reps: int = 2000) 
         title = "## Relative to the other classic search agent against the same opponent"
         sections.append(("relative_to_search", title, rel, None))
 
-    # Q1b: the opponent-free measure, where `generalization_study.py quality` has judged core.db's moves
+    # Q1b: the gaps on the scale random play = 0, perfect play = 1, where both ends played the paper opponents
+    if len(_present(p, [RANDOM, PERFECT])) == 2:
+        ends = reference_scores(p, RANDOM, PERFECT, PAPER_OPP)
+        norm = [r for label in _present(p, az) if (r := normalised_row(p, label, PAPER_OPP, ends, reps))]
+        if norm:
+            title = "## Normalised: random play 0, perfect play 1, per opponent and cell"
+            sections.append(("normalised", title, norm, None))
+
+    # Q1c: the opponent-free measure, where `generalization_study.py quality` has judged core.db's moves
     if quality := quality_rows(*read_quality(work / "core.db", agents), agents, reps):
         title = "## Move quality: the exact solver's verdict on every move of core.db"
         sections.append(("quality", title, quality, None))
@@ -169,6 +183,7 @@ def write_all(work: Path, docs: Path, agents: dict[str, str], reps: int = 2000) 
 TABLE_SECTIONS = {
     "gaps": "## Train minus novel",
     "relative": "## Relative to",
+    "normalised": "## Normalised:",
     "quality": "## Move quality",
     "search": "## Search and network",
     "variety": "## Training variety",

@@ -13,6 +13,7 @@ Every figure of the study comes from one of these subcommands (run them in this 
     python scripts/generalization_study.py crossover # bttt's d4 network with the paper's search (D4, 9 novel cells)
     python scripts/generalization_study.py snapsearch  # the d4-s1 snapshots with the paper's search (D4, 9 cells)
     python scripts/generalization_study.py search1000  # bttt's d4 at 1000 simulations, both searches (D4, 9 cells)
+    python scripts/generalization_study.py reference # random and perfect play against the paper opponents
     python scripts/generalization_study.py quality   # the exact solver's verdict on every move of core.db
     python scripts/generalization_study.py figures   # tables (CSV, Markdown) and PNGs into docs/generalization/
     python scripts/generalization_study.py all       # setup to figures in this order (train and collect not included)
@@ -45,6 +46,8 @@ MINIMAX = "minimax:preset=paper"
 MCTS = "mcts:preset=paper"
 STRONG = "mcts:iterations=20000,c=1.0,leaf=heuristic"
 OPPONENTS = (MINIMAX, MCTS)
+#: the exact solver's optimal move; a node budget (no clock) so that a move left to the fallback is reproducible
+PERFECT = "solver:time=0,nodes=20000000"
 PAPER_NETS = ("baseline", "r2", "r3")
 OWN_NETS = ("d4", "r2", "r3", "all")
 #: the second, independent network per distribution: recipe v2 from scratch at the shipped budget, seed 1
@@ -78,6 +81,8 @@ AGENTS: dict[str, str] = {
     "minimax paper": MINIMAX,
     "mcts paper": MCTS,
     "mcts strong": STRONG,
+    "random": "random",
+    "perfect": PERFECT,
 }
 CORE_AGENTS = [label for label in AGENTS if label.endswith(" s0")]
 SEED, PLIES = "0", "4"
@@ -224,6 +229,13 @@ def cmd_search1000(args: argparse.Namespace) -> None:
         tournament(args.work, "subset.db", labels, ORBIT_CELLS, 2, args.workers, (opponent,))
 
 
+def cmd_reference(args: argparse.Namespace) -> None:
+    """Random and perfect play (the exact solver) against the paper opponents on every cell and dense D4: the
+    two ends of the ``normalised`` table's scale."""
+    tournament(args.work, "dense.db", ["random", "perfect"], "D4", 16, args.workers)
+    tournament(args.work, "core.db", ["random", "perfect"], "all", 2, args.workers)
+
+
 #: the solver's budget per position for ``quality``: a node count, so that every verdict is reproducible
 QUALITY_NODES = "1000000"
 
@@ -288,7 +300,7 @@ def cmd_all(args: argparse.Namespace) -> None:
     """Every tournament the page reports, in the order of docs/generalization.md's Reproduce section, then the
     figures (``strong`` and ``crossover49`` are extra controls the page does not report yet)."""
     steps = (cmd_setup, cmd_core, cmd_dense, cmd_search, cmd_paper100, cmd_crossover, cmd_snapsearch)
-    for step in (*steps, cmd_search1000, cmd_quality, cmd_figures):
+    for step in (*steps, cmd_search1000, cmd_reference, cmd_quality, cmd_figures):
         step(args)
 
 
@@ -320,6 +332,7 @@ def main(argv: list[str] | None = None) -> None:
         "search": cmd_search,
         "paper100": cmd_paper100,
         "search1000": cmd_search1000,
+        "reference": cmd_reference,
         "quality": cmd_quality,
         "crossover": cmd_crossover,
         "snapsearch": cmd_snapsearch,

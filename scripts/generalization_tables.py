@@ -45,7 +45,7 @@ class Pairs:
         return np.flatnonzero(mask)
 
 
-def _label_of(store: Store, agents: dict[str, str]) -> tuple[dict[str, str], dict[str, set[str]]]:
+def agent_labels(store: Store, agents: dict[str, str]) -> tuple[dict[str, str], dict[str, set[str]]]:
     by_spec = {spec: label for label, spec in agents.items()}
     labels, training = {}, {}
     for name, spec, cells in store.agents():
@@ -57,7 +57,7 @@ def _label_of(store: Store, agents: dict[str, str]) -> tuple[dict[str, str], dic
 
 def _rows(db: Path, agents: dict[str, str]) -> tuple[list[tuple], dict[str, set[str]], int, int]:
     with Store(db, create=False) as store:
-        labels, training = _label_of(store, agents)
+        labels, training = agent_labels(store, agents)
         games = store.games()
         RUN_WALL[db.name] = sum(r["wall_time"] or 0.0 for r in store.runs())
     table = form_pairs(games)
@@ -305,53 +305,3 @@ def cell_grid(p: Pairs, agent: str, opponents: tuple[str, ...]) -> np.ndarray:
     idx = p.of(agent, opponents)
     s = Strata.from_labels(p.layout[idx], len(LAYOUTS))
     return s.observed_means(p.score[idx]).reshape(7, 7)
-
-
-def read_quality(db: Path, agents: dict[str, str]) -> tuple[list, dict[str, str], dict[str, set[str]]]:
-    """``bttt analyse``'s verdicts in ``db`` (empty before it ran), stored agent name -> label, training cells."""
-    from tournament.analysis import read_verdicts
-
-    if not db.exists() or not (verdicts := read_verdicts(db)):
-        return [], {}, {}
-    with Store(db, create=False) as store:
-        labels, training = _label_of(store, agents)
-    return verdicts, labels, training
-
-
-def quality_rows(verdicts, labels: dict[str, str], training: dict[str, set[str]], order, reps: int) -> list[dict]:
-    """Move quality from the exact solver's verdict on every move (free of the opponent's strength): per agent
-    (in ``order``), the optimal-move rate on its training cells and on novel cells, their difference with the
-    two-stage bootstrap of :func:`tournament.report_quality.optimal_gap` (cells, then games within cells), and
-    the blunder rates. Moves the solver's budget left undecided are counted and left out."""
-    from tournament.report_quality import optimal_gap
-
-    by_label: dict[str, list] = {}
-    for v in verdicts:
-        by_label.setdefault(labels.get(v.agent, v.agent), []).append(v)
-    rows = []
-    for label in [x for x in order if x in by_label]:
-        items = by_label[label]
-        train = train_mask(training.get(label, set()))
-        g = optimal_gap(items, tuple(int(c) for c in np.flatnonzero(train)), reps=reps)
-        if g is None:
-            continue
-        decided = [v for v in items if v.verdict != "undecided"]
-        side = np.array([train[LAYOUTS.index(v.layout)] for v in decided])
-        blunder = np.array([bool(v.blunder) for v in decided])
-        rows.append(
-            {
-                "agent": label,
-                "moves": len(items),
-                "undecided": len(items) - len(decided),
-                "games (train/novel)": f"{g['train_games']}/{g['novel_games']}",
-                "optimal, train": f"{g['train']:.3f}",
-                "optimal, novel": f"{g['novel']:.3f}",
-                "train minus novel": f"{g['gap']:.3f} [{g['low']:.3f}, {g['high']:.3f}]",
-                "decided": "yes" if g["low"] > 0 or g["high"] < 0 else "not decided",
-                "detectable": f"{(z_value(0.975) + z_value(0.8)) * g['se']:.3f}",
-                "blunders, train": f"{blunder[side].mean():.3f}" if side.any() else "-",
-                "blunders, novel": f"{blunder[~side].mean():.3f}" if (~side).any() else "-",
-                "p": f"{g['p']:.4f}",
-            }
-        )
-    return rows

@@ -6,6 +6,7 @@ import numpy as np
 from script_modules import load_script_module
 
 tables = load_script_module("generalization_tables")
+scales = load_script_module("generalization_scales")
 LAYOUTS = tables.LAYOUTS
 
 
@@ -99,10 +100,30 @@ def test_quality_rows_split_moves_at_the_training_cells_and_count_the_undecided(
         + [("B2", "optimal"), ("B2", "undecided")] * 3
     ):
         verdicts.append(v(gid, "stored-a", layout, verdict))
-    rows = tables.quality_rows(verdicts, {"stored-a": "net"}, {"net": {"D4"}}, ["other", "net"], 500)
+    rows = scales.quality_rows(verdicts, {"stored-a": "net"}, {"net": {"D4"}}, ["other", "net"], 500)
     (row,) = rows
     assert row["agent"] == "net" and row["moves"] == 20 and row["undecided"] == 3
     assert row["optimal, train"] == "0.750" and row["optimal, novel"] == f"{6 / 9:.3f}"
     assert row["blunders, train"] == "0.250" and row["blunders, novel"] == f"{3 / 9:.3f}"
     assert row["train minus novel"].startswith(f"{0.75 - 6 / 9:.3f} [")
     assert 0 < float(row["p"]) <= 1 and float(row["detectable"]) > 0
+
+
+def test_normalised_scores_put_random_at_0_and_perfect_at_1_per_opponent_and_cell():
+    rows = []
+    for cell in ("D4", "A1", "B2"):
+        for o, (r, q) in (("o1", (0.0, 1.0)), ("o2", (0.25, 0.75))):
+            for k in ("k1", "k2"):
+                rows += [("random", o, cell, k, r), ("perfect", o, cell, k, q)]
+                # net: halfway on its training cell D4, at random play's level elsewhere
+                rows.append(("net", o, cell, k, (r + q) / 2 if cell == "D4" else r))
+    rows.append(("net", "o1", "C3", "k1", 0.5))  # no ends on C3: left out
+    p = _pairs(rows, {"net": {"D4"}})
+    ends = scales.reference_scores(p, "random", "perfect", ("o1", "o2"))
+    assert ends["o2"][:, LAYOUTS.index("A1")].tolist() == [0.25, 0.75]
+    row = scales.normalised_row(p, "net", ("o1", "o2"), ends, 200)
+    assert row["pairs"] == 12 and row["left out"] == 1
+    assert row["train, normalised"].startswith("0.500") and row["novel, normalised"].startswith("0.000")
+    assert row["gap"].startswith("0.500")
+    assert scales.normalised_row(p, "perfect", ("o1",), ends, 200)["gap"].startswith("0.000")  # split at D4
+    assert scales.normalised_row(p, "nobody", ("o1",), ends, 200) is None
