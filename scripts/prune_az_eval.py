@@ -18,9 +18,6 @@ reference, beside its parameters and MACs per position (``--csv``, ``--png``: th
 
     python scripts/prune_az_eval.py runs/az15/fresh100.db --reference checkpoint=d4@ \
         --csv docs/pruning/alphazero_d4ship_elo_macs.csv --png docs/pruning/alphazero_d4ship_elo_macs.png
-
-``--merge`` keeps the CSV's rows of networks the db does not hold, so a curve can grow one tournament at a time
-(every point against the same reference from the same openings; the ``db`` column says where each came from).
 """
 
 from __future__ import annotations
@@ -142,12 +139,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reps", type=int, default=2000, help="bootstrap replicates (default 2000)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     p.add_argument("--csv", type=Path, help="write one row per AlphaZero agent: MACs, parameters, Elo")
-    p.add_argument(
-        "--merge",
-        action="store_true",
-        help="keep the --csv rows of checkpoints this db does not hold (points measured in another tournament "
-        "against the same reference, from the same openings); each row names its db",
-    )
     p.add_argument("--png", type=Path, help="plot Elo (vs the reference) against MACs per position")
     p.add_argument("--title", help="the plot's title (default: the db's file name)")
     args = p.parse_args(argv)
@@ -201,11 +192,8 @@ def main(argv: list[str] | None = None) -> int:
                     "h2h_low": round(h["elo_low"], 1) if h else 0.0,
                     "h2h_high": round(h["elo_high"], 1) if h else 0.0,
                     "h2h_pentanomial": " ".join(map(str, h["pentanomial"])) if h else "",
-                    "db": Path(args.db).name,
                 }
             )
-    if args.merge and args.csv and args.csv.exists():
-        table += _kept_rows(args.csv, {r["checkpoint"] for r in table}, list(table[0]))
     table.sort(key=lambda r: -r["macs"])
     if args.csv:
         with args.csv.open("w", newline="") as f:
@@ -217,18 +205,6 @@ def main(argv: list[str] | None = None) -> int:
         _plot(table, args.png, args.title or f"Pruned d4 networks: strength against compute ({Path(args.db).name})")
         print(f"wrote {args.png}")
     return 0
-
-
-def _kept_rows(path: Path, replaced: set[str], fields: list[str]) -> list[dict]:
-    """The rows of an earlier ``--csv`` whose checkpoint is not in ``replaced``, with numbers parsed back."""
-    with path.open(newline="") as f:
-        old = [r for r in csv.DictReader(f) if r["checkpoint"] not in replaced]
-    text, counts = {"checkpoint", "h2h_pentanomial", "db"}, {"params", "macs", "h2h_pairs"}
-
-    def parse(k: str, v: str | None):
-        return (v or "") if k in text else int(float(v)) if k in counts else float(v)
-
-    return [{k: parse(k, r.get(k)) for k in fields} for r in old]
 
 
 def _plot(table: list[dict], path: Path, title: str) -> None:

@@ -65,24 +65,3 @@ def test_head_to_head_counts_elo_and_sequential_sprt_match_the_library():
         if test.decision != "continue":
             break
     assert h["sprt"][str(spec)].startswith("not decided" if test.decision == "continue" else test.decision)
-
-
-def test_merge_keeps_the_rows_of_other_checkpoints_with_their_types(tmp_path):
-    path = tmp_path / "curve.csv"
-    path.write_text(
-        "checkpoint,params,macs,elo_low,h2h_pentanomial,db\n"
-        "d4,63194,2762946,0.0,,old.db\n"
-        "d4-half,20100,706398,-21.4,71 1 246 1 73,old.db\n"
-    )
-    fields = ["checkpoint", "params", "macs", "elo_low", "h2h_pentanomial", "db"]
-    kept = ev._kept_rows(path, {"d4", "q_s0"}, fields)
-    assert kept == [
-        {
-            "checkpoint": "d4-half",
-            "params": 20100,
-            "macs": 706398,
-            "elo_low": -21.4,
-            "h2h_pentanomial": "71 1 246 1 73",
-            "db": "old.db",
-        }
-    ]
