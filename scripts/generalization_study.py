@@ -15,6 +15,8 @@ Every figure of the study comes from one of these subcommands (run them in this 
     python scripts/generalization_study.py search1000  # bttt's d4 at 1000 simulations, both searches (D4, 9 cells)
     python scripts/generalization_study.py reference # random and perfect play against the paper opponents
     python scripts/generalization_study.py quality   # the exact solver's verdict on every move of core.db
+    python scripts/generalization_study.py vsperfect # Finding 1's networks against the exact solver (D4, 9 cells)
+    python scripts/generalization_study.py vsstrong  # Finding 1's networks against the strong MCTS (D4, 9 cells)
     python scripts/generalization_study.py figures   # tables (CSV, Markdown) and PNGs into docs/generalization/
     python scripts/generalization_study.py all       # setup to figures in this order (train and collect not included)
 
@@ -121,18 +123,19 @@ def available(work: Path, labels: list[str]) -> list[str]:
 def tournament(
     work: Path, db: str, labels: list[str], bricks: str, openings: int, workers: int, gauntlets=OPPONENTS
 ) -> None:
-    """One gauntlet per paper opponent: ``labels`` against each of them (and they against each other)."""
+    """One gauntlet per opponent: ``labels`` against each of them. The paper's two (the default) also play each
+    other; any other opponent plays ``labels`` alone."""
     labels = available(work, labels)
     if not labels:
         return
-    specs = [AGENTS[label] for label in labels]
+    others = [g for g in gauntlets if g not in OPPONENTS]
+    specs = [AGENTS[label] for label in labels] + (others or list(OPPONENTS))
     suite = opening_args(bricks, openings)
     for gauntlet in gauntlets:
         bttt(
             [
                 "tournament",
                 *specs,
-                *OPPONENTS,
                 "--gauntlet",
                 gauntlet,
                 "--bricks",
@@ -296,6 +299,27 @@ def cmd_strong(args: argparse.Namespace) -> None:
         )
 
 
+#: the networks of Finding 1 (the paper's three, bttt's four), the ones ``vsperfect`` and ``vsstrong`` play
+FINDING1 = [f"paper-{n} s0" for n in PAPER_NETS] + [f"bttt-{n} s0" for n in OWN_NETS]
+
+
+def cmd_vsperfect(args: argparse.Namespace) -> None:
+    """Finding 1's seven networks at 0 simulations against the exact solver (the protocol's fourth opponent) on
+    dense D4 and the 9 orbit cells, in their own databases. A network can at best hold each opening's game
+    value, so its pair score is at most 0.5 and a shortfall is the cost of its errors. (The solver spends its
+    20M-node budget, about 20 s, on a move of the first plies: about 4 s a game, so all 49 cells would take
+    about 4 h.)"""
+    tournament(args.work, "perfect-dense.db", FINDING1, "D4", 16, args.workers, (PERFECT,))
+    tournament(args.work, "perfect-subset.db", FINDING1, ORBIT_CELLS, 2, args.workers, (PERFECT,))
+
+
+def cmd_vsstrong(args: argparse.Namespace) -> None:
+    """Finding 1's seven networks at 0 simulations against the strong MCTS (the protocol's third opponent) on
+    dense D4 and the 9 orbit cells, in their own databases (all 49 cells would cost about 5x more)."""
+    tournament(args.work, "strong-dense.db", FINDING1, "D4", 16, args.workers, (STRONG,))
+    tournament(args.work, "strong-subset.db", FINDING1, ORBIT_CELLS, 2, args.workers, (STRONG,))
+
+
 def cmd_all(args: argparse.Namespace) -> None:
     """Every tournament the page reports, in the order of docs/generalization.md's Reproduce section, then the
     figures (``strong`` and ``crossover49`` are extra controls the page does not report yet)."""
@@ -306,9 +330,11 @@ def cmd_all(args: argparse.Namespace) -> None:
 
 def cmd_figures(args: argparse.Namespace) -> None:
     sys.path.insert(0, str(ROOT / "scripts"))
-    from generalization_report import write_all  # scripts/generalization_report.py
+    from generalization_report import write_all, write_opponents  # scripts/generalization_report.py
 
-    print(write_all(args.work, args.docs, AGENTS, reps=args.reps))
+    if (args.work / "core.db").exists():
+        print(write_all(args.work, args.docs, AGENTS, reps=args.reps))
+    print(write_opponents(args.work, args.docs, AGENTS, reps=args.reps))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -338,6 +364,8 @@ def main(argv: list[str] | None = None) -> None:
         "snapsearch": cmd_snapsearch,
         "crossover49": cmd_crossover49,
         "strong": cmd_strong,
+        "vsperfect": cmd_vsperfect,
+        "vsstrong": cmd_vsstrong,
         "figures": cmd_figures,
         "all": cmd_all,
     }

@@ -72,19 +72,23 @@ def _rows(db: Path, agents: dict[str, str]) -> tuple[list[tuple], dict[str, set[
     return rows, training, len(games), distinct_games(games)
 
 
-def load_pairs(work: Path, agents: dict[str, str]) -> tuple[Pairs, dict[str, tuple[int, int]]]:
-    """The study's pairs: D4 from dense.db where present for (agent, opponent), other cells from core.db."""
-    core, training, n_core, d_core = _rows(work / "core.db", agents)
-    info = {"core.db": (n_core, d_core)}
+def load_pairs(
+    work: Path, agents: dict[str, str], dbs: tuple[str, str, str] = ("core.db", "dense.db", "subset.db")
+) -> tuple[Pairs, dict[str, tuple[int, int]]]:
+    """The study's pairs: D4 from the dense database (``dbs[1]``, 16 openings) where present for (agent,
+    opponent), other cells from the 49-cell one (``dbs[0]``), agents it lacks from the subset one (``dbs[2]``)."""
+    core_db, dense_db, subset_db = dbs
+    core, training, n_core, d_core = _rows(work / core_db, agents)
+    info = {core_db: (n_core, d_core)}
     dense: list[tuple] = []
-    if (work / "dense.db").exists():
-        dense, t2, n_dense, d_dense = _rows(work / "dense.db", agents)
+    if (work / dense_db).exists():
+        dense, t2, n_dense, d_dense = _rows(work / dense_db, agents)
         training.update(t2)
-        info["dense.db"] = (n_dense, d_dense)
-    if (work / "subset.db").exists():  # a subset of cells, same openings as core.db: adds agents core lacks
-        subset, t3, n_sub, d_sub = _rows(work / "subset.db", agents)
+        info[dense_db] = (n_dense, d_dense)
+    if (work / subset_db).exists():  # a subset of cells, same openings as core.db: adds agents core lacks
+        subset, t3, n_sub, d_sub = _rows(work / subset_db, agents)
         training.update(t3)
-        info["subset.db"] = (n_sub, d_sub)
+        info[subset_db] = (n_sub, d_sub)
         have = {(r[0], r[1], r[2]) for r in core}
         core += [r for r in subset if (r[0], r[1], r[2]) not in have]
     d4 = LAYOUTS.index(TRAIN_CELL)
