@@ -15,8 +15,8 @@ Every figure of the study comes from one of these subcommands (run them in this 
     python scripts/generalization_study.py search1000  # bttt's d4 at 1000 simulations, both searches (D4, 9 cells)
     python scripts/generalization_study.py reference # random and perfect play against the paper opponents
     python scripts/generalization_study.py quality   # the exact solver's verdict on every move of core.db
-    python scripts/generalization_study.py vsperfect # Finding 1's networks against the exact solver (D4, 9 cells)
-    python scripts/generalization_study.py vsstrong  # Finding 1's networks against the strong MCTS (D4, 9 cells)
+    python scripts/generalization_study.py vsperfect # the networks against the exact solver (own databases)
+    python scripts/generalization_study.py vsstrong  # the networks against the strong MCTS (own databases)
     python scripts/generalization_study.py figures   # tables (CSV, Markdown) and PNGs into docs/generalization/
     python scripts/generalization_study.py all       # setup to figures in this order (train and collect not included)
 
@@ -299,25 +299,25 @@ def cmd_strong(args: argparse.Namespace) -> None:
         )
 
 
-#: the networks of Finding 1 (the paper's three, bttt's four), the ones ``vsperfect`` and ``vsstrong`` play
+#: the networks of Finding 1 (the paper's three, bttt's four): the ones ``vsperfect`` plays on dense D4
 FINDING1 = [f"paper-{n} s0" for n in PAPER_NETS] + [f"bttt-{n} s0" for n in OWN_NETS]
 
 
 def cmd_vsperfect(args: argparse.Namespace) -> None:
-    """Finding 1's seven networks at 0 simulations against the exact solver (the protocol's fourth opponent) on
-    dense D4 and the 9 orbit cells, in their own databases. A network can at best hold each opening's game
-    value, so its pair score is at most 0.5 and a shortfall is the cost of its errors. (The solver spends its
-    20M-node budget, about 20 s, on a move of the first plies: about 4 s a game, so all 49 cells would take
-    about 4 h.)"""
+    """The 16 networks at 0 simulations against the exact solver (the protocol's fourth opponent) on all 49
+    cells, and Finding 1's seven on dense D4, in their own databases. A network can at best hold each
+    opening's game value, so its pair score is at most 0.5 and a shortfall is the cost of its errors. (On D4 the
+    solver spends its 20M-node budget, about 20 s, on a move of the first plies: 3.5 s a game there, 0.2 s on
+    the other cells.)"""
+    tournament(args.work, "perfect-core.db", CORE_AGENTS, "all", 2, args.workers, (PERFECT,))
     tournament(args.work, "perfect-dense.db", FINDING1, "D4", 16, args.workers, (PERFECT,))
-    tournament(args.work, "perfect-subset.db", FINDING1, ORBIT_CELLS, 2, args.workers, (PERFECT,))
 
 
 def cmd_vsstrong(args: argparse.Namespace) -> None:
-    """Finding 1's seven networks at 0 simulations against the strong MCTS (the protocol's third opponent) on
-    dense D4 and the 9 orbit cells, in their own databases (all 49 cells would cost about 5x more)."""
-    tournament(args.work, "strong-dense.db", FINDING1, "D4", 16, args.workers, (STRONG,))
-    tournament(args.work, "strong-subset.db", FINDING1, ORBIT_CELLS, 2, args.workers, (STRONG,))
+    """The 16 networks at 0 simulations against the strong MCTS (the protocol's third opponent) on all 49 cells
+    and on dense D4, in their own databases."""
+    tournament(args.work, "strong-core.db", CORE_AGENTS, "all", 2, args.workers, (STRONG,))
+    tournament(args.work, "strong-dense.db", CORE_AGENTS, "D4", 16, args.workers, (STRONG,))
 
 
 def cmd_all(args: argparse.Namespace) -> None:

@@ -31,7 +31,7 @@ def _mean_points(db: Path, where: str) -> float:
 
 
 def test_a_network_against_perfect_play_takes_d4_from_the_dense_database(tmp_path):
-    _play(tmp_path / "perfect-subset.db", "D4,E5,A1", 1)
+    _play(tmp_path / "perfect-core.db", "D4,E5,A1", 1)
     _play(tmp_path / "perfect-dense.db", "D4", 3)
     text = report.write_opponents(tmp_path, tmp_path / "docs", {"net": NET, "perfect": "random"}, reps=200)
     assert "## Against perfect play" in text and "## Against the strong MCTS" not in text
@@ -39,6 +39,6 @@ def test_a_network_against_perfect_play_takes_d4_from_the_dense_database(tmp_pat
     assert row["agent"] == "net" and row["opponents"] == "perfect"
     assert (row["train pairs"], row["novel cells"], row["novel pairs"]) == ("3", "2", "2")
     train = _mean_points(tmp_path / "perfect-dense.db", "1")
-    novel = _mean_points(tmp_path / "perfect-subset.db", "layout != 'D4'")
+    novel = _mean_points(tmp_path / "perfect-core.db", "layout != 'D4'")
     assert abs(float(row["train score"].split(" ")[0]) - train) < 1e-3
     assert abs(float(row["novel score"].split(" ")[0]) - novel) < 1e-3
