@@ -324,7 +324,7 @@ def cmd_all(args: argparse.Namespace) -> None:
     """Every tournament the page reports, in the order of docs/generalization.md's Reproduce section, then the
     figures (``strong`` and ``crossover49`` are extra controls the page does not report yet)."""
     steps = (cmd_setup, cmd_core, cmd_dense, cmd_search, cmd_paper100, cmd_crossover, cmd_snapsearch)
-    for step in (*steps, cmd_search1000, cmd_reference, cmd_quality, cmd_figures):
+    for step in (*steps, cmd_search1000, cmd_reference, cmd_quality, cmd_vsstrong, cmd_vsperfect, cmd_figures):
         step(args)
 
 
