@@ -63,6 +63,15 @@ def _present(p, labels) -> list[str]:
     return [x for x in labels if x in have]
 
 
+def _mark_holm(rows: list[dict]) -> int:
+    """Set each row's ``Holm`` column: decided after Holm's correction over ``rows`` at 5% family-wise (rows
+    without a p-value are not tests). Returns the number of tests."""
+    adjusted = holm([float("nan") if r["p"] == "-" else float(r["p"]) for r in rows])
+    for r, q in zip(rows, adjusted, strict=True):
+        r["Holm"] = "-" if np.isnan(q) else ("decided" if q < 0.05 else "not decided")
+    return int(np.sum(~np.isnan(adjusted)))
+
+
 def write_all(work: Path, docs: Path, agents: dict[str, str], reps: int = 2000) -> str:
     """Compute every table and figure from ``work``'s databases into ``docs``; returns the Markdown."""
     docs.mkdir(parents=True, exist_ok=True)
@@ -149,11 +158,7 @@ def write_all(work: Path, docs: Path, agents: dict[str, str], reps: int = 2000) 
         sections.append(("seeds", "## Seeds: two networks of the same distribution, on their novel cells", seeds, None))
 
     # every test on the page as one family: Holm's correction at 5% (the 95% intervals stay uncorrected)
-    tested = [r for _, _, rows_, _ in sections for r in rows_]
-    adjusted = holm([float("nan") if r["p"] == "-" else float(r["p"]) for r in tested])
-    for r, q in zip(tested, adjusted, strict=True):
-        r["Holm"] = "-" if np.isnan(q) else ("decided" if q < 0.05 else "not decided")
-    n_tests = int(np.sum(~np.isnan(adjusted)))
+    n_tests = _mark_holm([r for _, _, rows_, _ in sections for r in rows_])
     md += [f"{n_tests} tests on this page; `Holm`: decided after Holm's correction over all of them (5% family-wise)."]
     md.append("")
     for name, title, rows_, columns in sections:
@@ -199,9 +204,7 @@ def write_opponents(work: Path, docs: Path, agents: dict[str, str], reps: int = 
             continue
         p, info = load_pairs(work, agents, dbs)
         rows = [gap_row(p, label, (opponent,), reps) for label in _present(p, az)]
-        adjusted = holm([float("nan") if r["p"] == "-" else float(r["p"]) for r in rows])
-        for r, q in zip(rows, adjusted, strict=True):
-            r["Holm"] = "-" if np.isnan(q) else ("decided" if q < 0.05 else "not decided")
+        _mark_holm(rows)
         write_csv(docs / f"{name}.csv", rows)
         dbs_line = ", ".join(f"`{db}` {n} games ({d} distinct)" for db, (n, d) in info.items())
         md += [title, "", f"{dbs_line}; {len(rows)} tests, Holm within this table.", ""]
