@@ -150,3 +150,47 @@ def test_silo_calibrate_run_oracle_and_resume(tmp_path, monkeypatch):
     report.write_report(tmp_path)
     text = (tmp_path / "silo_summary.md").read_text()
     assert "best interval" in text and "Spearman" in text and (tmp_path / "silo_mnist1d-mlp.png").exists()
+
+
+crit = load_script_module("dropnet_criterion_check")
+
+
+@pytest.mark.slow
+def test_dropnet_criterion_check_against_direct_computation(tmp_path, monkeypatch):
+    split = tiny_split(6, (1, 10, 10))
+    monkeypatch.setattr(crit, "load_data", lambda task, fashion: split)
+    monkeypatch.setattr(crit, "DOCS", tmp_path)
+    monkeypatch.setitem(crit.TASKS, "fashion-conv64", ("fashion", "conv", (3, 4)))
+    monkeypatch.setitem(crit.TASK_SETTINGS, "fashion-conv64", (2, (1, 1, 1)))
+    rows = crit.check_one("fashion-conv64", 0)
+    assert [(int(r["layer"]), r["unit"]) for r in rows] == [(1, u) for u in range(3)] + [(2, u) for u in range(4)]
+    # the same dense network, rebuilt here; every unit removed by zeroing its filter (ReLU(0) = 0)
+    model = dropnet.make_model("conv", (3, 4), split.input_shape, 0)
+    dropnet.fit(model, split, {"lr": 0.1, "batch": 32, "max_epochs": 2, "patience": 5})
+    dense = dropnet.metrics(model, split)["train_loss"]
+    assert rows[0]["dense_test_acc"] == dropnet.metrics(model, split)["test_acc"]
+    convs = [m for m in model if isinstance(m, torch.nn.Conv2d)]
+    with torch.no_grad():
+        pooled1 = model[:3](split.x_train).mean((0, 2, 3))
+        for r in rows:
+            conv = convs[r["layer"] - 1]
+            saved = conv.weight[r["unit"]].clone(), conv.bias[r["unit"]].clone()
+            conv.weight[r["unit"]] = 0
+            conv.bias[r["unit"]] = 0
+            assert r["cost"] == pytest.approx(dropnet.metrics(model, split)["train_loss"] - dense, abs=1e-6)
+            conv.weight[r["unit"]], conv.bias[r["unit"]] = saved
+    assert [r["pooled"] for r in rows[:3]] == pytest.approx(pooled1.tolist(), abs=1e-6)
+    mean1 = model[:2](split.x_train).mean((0, 2, 3))
+    assert [r["dropnet"] for r in rows[:3]] == pytest.approx(mean1.tolist(), abs=1e-6)
+
+    out = tmp_path / "check.csv"
+    crit.run(["fashion-conv64"], [0, 1], out)
+    full = _rows(out)
+    assert len(full) == 14 and crit.complete(full) == {("fashion-conv64", 0), ("fashion-conv64", 1)}
+    out.write_text("".join(out.read_text().splitlines(keepends=True)[:-3]))  # cut off while writing seed 1
+    crit.run(["fashion-conv64"], [0, 1], out)
+    assert sorted(map(str, _rows(out))) == sorted(map(str, full))
+    assert "| fashion-conv64 | 1 | 2 |" in crit.report(out)
+    monkeypatch.setitem(crit.TASK_SETTINGS, "fashion-conv64", (3, (1, 1, 1)))
+    with pytest.raises(repro.UsageError, match="other settings"):
+        crit.run(["fashion-conv64"], [0], out)
