@@ -158,8 +158,10 @@ crit = load_script_module("dropnet_criterion_check")
 @pytest.mark.slow
 def test_dropnet_criterion_check_against_direct_computation(tmp_path, monkeypatch):
     split = tiny_split(6, (1, 10, 10))
-    monkeypatch.setattr(crit, "load_data", lambda task, fashion: split)
+    for module in (crit, dropnet):
+        monkeypatch.setattr(module, "load_data", lambda task, fashion: split)
     monkeypatch.setattr(crit, "DOCS", tmp_path)
+    monkeypatch.setattr(dropnet, "RUNS", tmp_path / "runs")
     monkeypatch.setitem(crit.TASKS, "fashion-conv64", ("fashion", "conv", (3, 4)))
     monkeypatch.setitem(crit.TASK_SETTINGS, "fashion-conv64", (2, (1, 1, 1)))
     rows = crit.check_one("fashion-conv64", 0)
@@ -168,7 +170,7 @@ def test_dropnet_criterion_check_against_direct_computation(tmp_path, monkeypatc
     model = dropnet.make_model("conv", (3, 4), split.input_shape, 0)
     dropnet.fit(model, split, {"lr": 0.1, "batch": 32, "max_epochs": 2, "patience": 5})
     dense = dropnet.metrics(model, split)["train_loss"]
-    assert rows[0]["dense_test_acc"] == dropnet.metrics(model, split)["test_acc"]
+    assert rows[0]["test_acc"] == dropnet.metrics(model, split)["test_acc"]
     convs = [m for m in model if isinstance(m, torch.nn.Conv2d)]
     with torch.no_grad():
         pooled1 = model[:3](split.x_train).mean((0, 2, 3))
@@ -179,18 +181,29 @@ def test_dropnet_criterion_check_against_direct_computation(tmp_path, monkeypatc
             conv.bias[r["unit"]] = 0
             assert r["cost"] == pytest.approx(dropnet.metrics(model, split)["train_loss"] - dense, abs=1e-6)
             conv.weight[r["unit"]], conv.bias[r["unit"]] = saved
+        mean1 = model[:2](split.x_train).mean((0, 2, 3))
     assert [r["pooled"] for r in rows[:3]] == pytest.approx(pooled1.tolist(), abs=1e-6)
-    mean1 = model[:2](split.x_train).mean((0, 2, 3))
     assert [r["dropnet"] for r in rows[:3]] == pytest.approx(mean1.tolist(), abs=1e-6)
 
+    # a later cycle is the min_layer arm's network: same size and test accuracy as the reproduction's row
+    settings = dropnet.settings_for("fashion-conv64", argparse.Namespace(max_epochs=2, fashion=(1, 1, 1)), False)
+    dropnet.run_one(
+        ("fashion-conv64", "min_layer", 0, tmp_path / "dropnet_fashion-conv64.csv", settings, False, (1, 1, 1))
+    )
+    later = crit.check_one("fashion-conv64", 0, cycle=2)
+    ref = next(r for r in _rows(tmp_path / "dropnet_fashion-conv64.csv") if r["cycle"] == "2")
+    assert later[0]["units"] == len(later) == int(ref["units"]) < 7
+    assert later[0]["test_acc"] == pytest.approx(float(ref["test_acc"]), abs=1e-6)
+    assert crit.stored_test_acc("fashion-conv64", 0, 2) == float(ref["test_acc"])
+
     out = tmp_path / "check.csv"
-    crit.run(["fashion-conv64"], [0, 1], out)
+    crit.run(["fashion-conv64"], [0, 1], 0, out)
     full = _rows(out)
-    assert len(full) == 14 and crit.complete(full) == {("fashion-conv64", 0), ("fashion-conv64", 1)}
+    assert len(full) == 14 and crit.complete(full) == {("fashion-conv64", 0, 0), ("fashion-conv64", 1, 0)}
     out.write_text("".join(out.read_text().splitlines(keepends=True)[:-3]))  # cut off while writing seed 1
-    crit.run(["fashion-conv64"], [0, 1], out)
+    crit.run(["fashion-conv64"], [0, 1], 0, out)
     assert sorted(map(str, _rows(out))) == sorted(map(str, full))
-    assert "| fashion-conv64 | 1 | 2 |" in crit.report(out)
+    assert "| fashion-conv64 | 0 | 1.000 | 1 | 2 |" in crit.report(out)
     monkeypatch.setitem(crit.TASK_SETTINGS, "fashion-conv64", (3, (1, 1, 1)))
     with pytest.raises(repro.UsageError, match="other settings"):
-        crit.run(["fashion-conv64"], [0], out)
+        crit.run(["fashion-conv64"], [0], 0, out)
