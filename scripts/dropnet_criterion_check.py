@@ -50,7 +50,7 @@ from pruning.criteria import score_with
 OUT = DOCS / "dropnet_criterion_check.csv"
 FIELDS = ["task", "seed", "cycle", "units", "layer", "unit", "dropnet", "pooled", "magnitude", "cost", "test_acc"]
 SCORES = ("dropnet", "pooled", "magnitude")
-# the runs whose cycle-0 networks are rebuilt here: (max epochs, Fashion samples per class)
+# the reproduction settings of the networks rebuilt here: (max epochs, Fashion samples per class)
 TASK_SETTINGS = {
     "fashion-conv64": (30, (200, 100, 200)),
     "fashion-conv32-64": (30, (200, 100, 200)),
