@@ -22,8 +22,8 @@ first, beside a random 20% (the mean over all units) and the cost's own lowest 2
     python scripts/dropnet_criterion_check.py run --tasks fashion-conv64,mnist5k-fc40 --seeds 0-4 --cycle 8
     python scripts/dropnet_criterion_check.py report
 
-Results: ``docs/pruning/dropnet_criterion_check.csv`` (one row per task, seed, cycle and unit; a rerun
-skips the finished networks) and ``dropnet_criterion_check.md``.
+Results: ``docs/pruning/criterion_check_dropnet.csv`` (one row per task, seed, cycle and unit; a rerun
+skips the finished networks) and ``criterion_check_dropnet.md``.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from torch import nn
 from pruning import IterativePruner, PruneConfig, discover_units
 from pruning.criteria import score_with
 
-OUT = DOCS / "dropnet_criterion_check.csv"
+OUT = DOCS / "criterion_check_dropnet.csv"
 FIELDS = ["task", "seed", "cycle", "units", "layer", "unit", "dropnet", "pooled", "magnitude", "cost", "test_acc"]
 SCORES = ("dropnet", "pooled", "magnitude")
 # the reproduction settings of the networks rebuilt here: (max epochs, Fashion samples per class)
@@ -238,7 +238,7 @@ def report(out: Path = OUT) -> str:
     lines = [
         "# Does DropNet's score rank units by their removal cost?",
         "",
-        "Written by `scripts/dropnet_criterion_check.py report` from `dropnet_criterion_check.csv`.",
+        "Written by `scripts/dropnet_criterion_check.py report` from `criterion_check_dropnet.csv`.",
         "rho: Spearman's correlation of the score with the training-loss increase when that unit alone is removed",
         "(mean over seeds ± 1.96 sd / sqrt(n)). Cost of the lowest 20%: the mean removal cost (training loss, x 1000)",
         "of the 20% of the layer's units that the score ranks lowest; 'random' is the mean over all units (what a",
