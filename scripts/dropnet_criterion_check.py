@@ -40,11 +40,11 @@ import numpy as np
 import torch
 from pruning_data import DataError
 from pruning_repro import DOCS, CpuClock, UsageError, parse_list, parse_seeds
-from reproduce_dropnet import TASKS, GreedyOracle, fit, load_data, make_model, metrics, settings_for
+from reproduce_dropnet import TASKS, GreedyOracle, fit, load_data, make_model, metrics, paper_config, settings_for
 from scipy import stats
 from torch import nn
 
-from pruning import IterativePruner, PruneConfig, discover_units
+from pruning import IterativePruner, discover_units
 from pruning.criteria import score_with
 
 OUT = DOCS / "criterion_check_dropnet.csv"
@@ -96,17 +96,7 @@ def trained_network(task: str, seed: int, cycle: int, data) -> tuple[nn.Module, 
         torch.manual_seed(seed * 1000 + info.cycle)  # as reproduce_dropnet.run_one
         fit(m, data, cfg)
 
-    config = PruneConfig(
-        criterion="dropnet",
-        fraction=0.2,
-        mode="minimum_layer",
-        apply="shrink",
-        rewind="init",
-        cycles=cycle,
-        target_units=0.1,
-        seed=seed,
-        latency=False,
-    )
+    config = paper_config("dropnet", "minimum_layer", seed, cycles=cycle)
     loader = list(data.x_train.split(500))
     res = IterativePruner(model, groups, train, lambda m: {}, loader, data.x_train[:1], config).run()
     if len(res.rows) != cycle + 1:

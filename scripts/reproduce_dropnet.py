@@ -179,6 +179,22 @@ class GreedyOracle(Criterion):
 
 
 # ---------------------------------------------------------------- one run
+def paper_config(criterion, mode: str, seed: int, one_unit: bool = False, cycles: int = 10_000) -> PruneConfig:
+    """The paper's pruning loop: 20% of the remaining units (or one unit) a cycle, physically removed, rewound
+    to theta0, until at most 10% of the units remain (or after ``cycles`` pruning cycles)."""
+    return PruneConfig(
+        criterion=criterion,
+        fraction=1e-9 if one_unit else 0.2,
+        mode=mode,
+        apply="shrink",
+        rewind="init",
+        cycles=cycles,
+        target_units=0.1,
+        seed=seed,
+        latency=False,
+    )
+
+
 def settings_for(task: str, args, oracle: bool) -> dict:
     dataset, kind, widths = TASKS[task]
     s = {
@@ -263,17 +279,7 @@ def run_one(job: tuple) -> str:
         store.append(row(state["cycle"], state["alive"], m, state["epochs"], arm))
         return {}
 
-    config = PruneConfig(
-        criterion=criterion,
-        fraction=1e-9 if oracle_mode else 0.2,
-        mode=mode,
-        apply="shrink",
-        rewind="init",
-        cycles=10_000,
-        target_units=0.1,
-        seed=seed,
-        latency=False,
-    )
+    config = paper_config(criterion, mode, seed, one_unit=oracle_mode)
     work = RUNS / Path(out_csv).stem / f"{arm}-s{seed}"
     with CpuClock() as clock:
         res = IterativePruner(
