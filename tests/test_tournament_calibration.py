@@ -89,7 +89,9 @@ def test_detectable_gap_is_detected_with_about_80_percent_power():
 def test_iqm_stratified_bootstrap_covers():
     cells, openings, runs = 16, 6, 200
     agents = [ScriptedAgent("o", 0.5, np.linspace(0, 0.6, cells)), *opponents(cells)]
-    truth = trimmed_mean(true_cell_scores(agents, cells, 0))
+    # the truth: the IQM of the pair-score distribution of a random pair on a random cell (cells weigh the same)
+    dist = pair_score_distribution(agents, cells, 0, [1, 2])
+    truth = trimmed_mean(np.tile(np.arange(5) / 4, cells), dist.ravel())
     table = probability_table(agents, cells)
     rng = np.random.default_rng(4)
     inside = 0
@@ -99,6 +101,32 @@ def test_iqm_stratified_bootstrap_covers():
         inside += est.low <= truth <= est.high
     print(f"\nIQM coverage {inside / runs:.3f}")
     assert 0.90 <= inside / runs <= 0.995, inside / runs
+
+
+def test_iqm_covers_with_few_pairs_per_cell_where_trimming_cell_means_does_not():
+    """The study's regime: 4 pairs a cell, scores near the floor. Trimming cell means (the wrong method) is biased
+    there, because the noise of each mean moves which cells the trim cuts."""
+    cells, runs = 40, 200
+    # per cell, the chance that a pair scores 0, 1/4, 1/2, 3/4, 1: most cells lost, some held on one pair in four
+    rng = np.random.default_rng(7)
+    held = rng.choice([0.0, 0.1, 0.25, 0.5], size=cells)
+    dist = np.stack([1 - held, 0.25 * held, 0.6 * held, 0.05 * held, 0.1 * held], axis=1)
+    grid = np.arange(5) / 4
+    truth = trimmed_mean(np.tile(grid, cells), dist.ravel())
+    wrong_truth = trimmed_mean(dist @ grid)  # the IQM of the true cell means, what the wrong method aims at
+    labels = np.repeat(np.arange(cells), 4)
+    inside = wrong_inside = 0
+    for _ in range(runs):
+        scores = grid[np.array([rng.choice(5, size=4, p=d) for d in dist]).ravel()]
+        est = iqm(labels, scores, cells, reps=300, rng=rng)
+        inside += est.low <= truth <= est.high
+        means = scores.reshape(cells, 4)
+        reps = means[:, rng.integers(0, 4, size=(300, 3))].mean(axis=2).T  # 3 of 4 per cell, as Rao-Wu draws
+        lo, hi = np.quantile(trimmed_mean(reps), [0.025, 0.975])
+        wrong_inside += lo <= wrong_truth <= hi
+    print(f"\npooled IQM coverage {inside / runs:.3f}, trimmed cell means {wrong_inside / runs:.3f}")
+    assert 0.90 <= inside / runs <= 0.995, inside / runs
+    assert wrong_inside / runs <= 0.85, wrong_inside / runs
 
 
 def test_rating_difference_bootstrap_covers():

@@ -23,14 +23,28 @@ from tournament.rates import clustered_rate, wilson_interval
 def test_normalise_and_trimmed_mean():
     assert normalise([0.2, 0.6, 1.0], [0.2, 0.2, 0.0], [1.0, 1.0, 0.0]).tolist()[:2] == pytest.approx([0.0, 0.5])
     assert np.isnan(normalise([1.0], [0.0], [0.0])[0])
-    x = np.array([5.0, 1.0, 9.0, 3.0, 7.0, 2.0, 8.0])  # int(0.25 * 7) = 1 cut from each end
-    assert trimmed_mean(x) == pytest.approx(np.mean([2, 3, 5, 7, 8]))
-    rng = np.random.default_rng(0)
-    m = rng.normal(size=(4, 49))
-    slow = [np.sort(row)[12:37].mean() for row in m]
-    assert trimmed_mean(m, axis=1) == pytest.approx(slow)
+    x = np.array([5.0, 1.0, 9.0, 3.0, 7.0, 2.0, 8.0, 4.0])  # 2 cut from each end
+    assert trimmed_mean(x) == pytest.approx(np.mean([3, 4, 5, 7]))
+    assert trimmed_mean(x[:7]) == pytest.approx((0.25 * 2 + 3 + 5 + 7 + 0.25 * 8) / 3.5)  # 1.75 cut: parts kept
     stats = pytest.importorskip("scipy.stats")
-    assert trimmed_mean(m, axis=1) == pytest.approx(stats.trim_mean(m, 0.25, axis=1))
+    rng = np.random.default_rng(0)
+    m = rng.integers(0, 5, size=(4, 48)) / 4  # quarters with ties, as pair scores are
+    assert trimmed_mean(m) == pytest.approx(stats.trim_mean(m, 0.25, axis=1))
+    # weights: the same as repeating each value its weight's number of times (a slow, independent check)
+    w = rng.integers(1, 5, size=48)
+    for row in m:
+        assert trimmed_mean(row, w) == pytest.approx(stats.trim_mean(np.repeat(row, 4 * w), 0.25))
+    assert trimmed_mean(m, w) == pytest.approx([trimmed_mean(row, w) for row in m])
+    with pytest.raises(ValueError, match="proportion"):
+        trimmed_mean(x, proportion=0.5)
+
+
+def test_iqm_weighs_cells_the_same_whatever_their_pairs():
+    cells = np.r_[np.zeros(12, dtype=int), np.arange(1, 4)]  # cell 0 has 12 pairs, cells 1-3 one each
+    scores = np.r_[np.zeros(12), 0.5, 0.75, 1.0]
+    est = iqm(cells, scores, reps=200, rng=0)
+    assert est.value == pytest.approx(trimmed_mean(np.array([0.0, 0.5, 0.75, 1.0])))  # 4 cells, a quarter each
+    assert est.low <= est.value <= est.high
 
 
 def test_variance_components_on_a_balanced_design():

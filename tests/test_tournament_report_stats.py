@@ -52,7 +52,8 @@ def test_pentanomial_counts_distinct_games_gap_and_iqm(tmp_path):
     assert gap.novel.value == pytest.approx((5 / 6 + 1 / 6 + 1 / 6) / 3)
     assert gap.gap.low < gap.gap.value < gap.gap.high and gap.detectable > 0
     assert st.agents["control"].gap is None  # a control: no split
-    assert st.agents["trained"].iqm.value == pytest.approx((5 / 6 + 1 / 6) / 2)  # middle two of four cells
+    # the 12 pair scores pooled (cells weigh the same, 3 pairs each): 0 0 0 | 0 .5 .5 .5 1 1 | 1 1 1
+    assert st.agents["trained"].iqm.value == pytest.approx(3.5 / 6)
     text = report.summary()
     for title in ("Colour-swapped pairs per pairing", "Generalization: mean cell score", "Interquartile mean"):
         assert title in text

@@ -11,10 +11,13 @@ resamples (see :mod:`tournament.bootstrap` for the ``n - 1`` draws and percentil
   valid whatever the correlation of games within a cell (replayed games, shared openings). The target is
   the gap over a population of cells like these. A group of one cell (D4 alone) has no between-cell
   variation to sample: its pairs are resampled instead.
-* **Interquartile mean** (:func:`iqm`): the mean of the middle 50% of cell scores (``int(0.25 * G)`` trimmed
-  from each end, as ``scipy.stats.trim_mean``), with a *stratified bootstrap* that resamples pairs within each
-  cell (cells fixed), after Agarwal et al. 2021 (rliable) with cells as tasks and pairs as runs. rliable
-  trims the pooled run-by-task scores; pair scores take only five values, so bttt trims cell scores.
+* **Interquartile mean** (:func:`iqm`): the mean of the middle 50% of the pair scores pooled over the cells,
+  each cell weighing the same (its pairs share its weight; :func:`trimmed_mean` cuts by weight, so ties at a
+  quartile are split, not rounded), with a *stratified bootstrap* that resamples pairs within each cell (cells
+  fixed): rliable's IQM (Agarwal et al. 2021), which trims the pooled run-by-task scores, with cells as tasks
+  and pairs as runs. Trimming the *cell means* instead is biased with a few pairs per cell (the noise in each
+  mean moves which cells the trim cuts): on the study's data its intervals covered the truth 10-85% of the time,
+  the pooled IQM's 90-99% (docs/tournament.md).
 * **Probability of improvement** (:func:`probability_of_improvement`): rliable's average over cells of
   ``P(X > Y) + P(X = Y) / 2`` between a pair score of X and one of Y on that cell (the Mann-Whitney U
   statistic over ``n_x * n_y``), with X's and Y's pairs resampled independently within each cell.
@@ -64,14 +67,31 @@ def normalise(scores, random_scores, perfect_scores) -> np.ndarray:
         return np.where(span != 0, (s - r) / np.where(span != 0, span, 1.0), np.nan)
 
 
-def trimmed_mean(x, proportion: float = 0.25, axis: int = -1) -> np.ndarray:
-    """Mean after cutting ``int(proportion * n)`` values from each end along ``axis`` (scipy's ``trim_mean``)."""
-    x = np.sort(np.asarray(x, dtype=float), axis=axis)
-    n = x.shape[axis]
-    cut = int(proportion * n)
-    if n - 2 * cut <= 0:
-        raise ValueError(f"trimming {cut} of {n} values from each end leaves none")
-    return np.take(x, np.arange(cut, n - cut), axis=axis).mean(axis=axis)
+def trimmed_mean(values, weights=None, proportion: float = 0.25) -> np.ndarray:
+    """Mean of the middle ``1 - 2 * proportion`` of the weight, along the last axis (the IQM at 0.25).
+
+    The values are sorted and the lowest and highest ``proportion`` of the total weight cut away, a value at a
+    boundary keeping the part of its weight inside: the mean of the weighted distribution's quantile function
+    between ``proportion`` and ``1 - proportion``. With equal weights and ``proportion * n`` whole this is
+    ``scipy.stats.trim_mean``; unlike it, ties and unequal weights need no rounding of counts. Rounded to 12
+    decimals, so that a value the data pin down exactly (pair scores are quarters) compares equal.
+
+    Args:
+        values: (..., n) values.
+        weights: (n,) or (..., n) non-negative weights (default: equal).
+        proportion: cut from each end, below 0.5.
+    """
+    if not 0 <= proportion < 0.5:
+        raise ValueError(f"proportion must lie in [0, 0.5), got {proportion}")
+    values = np.asarray(values, dtype=float)
+    w = np.ones(values.shape[-1]) if weights is None else np.asarray(weights, dtype=float)
+    w = np.broadcast_to(w, values.shape)
+    order = np.argsort(values, axis=-1, kind="stable")
+    v, w = np.take_along_axis(values, order, -1), np.take_along_axis(w, order, -1)
+    w = w / w.sum(axis=-1, keepdims=True)
+    top = np.cumsum(w, axis=-1)
+    inside = np.clip(top, proportion, 1 - proportion) - np.clip(top - w, proportion, 1 - proportion)
+    return np.round((inside * v).sum(axis=-1) / (1 - 2 * proportion), 12)
 
 
 def _cells(cells, scores, n_cells: int | None) -> tuple[np.ndarray, np.ndarray, int]:
@@ -221,26 +241,32 @@ def iqm(
     confidence: float = DEFAULT_CONFIDENCE,
     reference: Reference | None = None,
 ) -> Interval:
-    """Interquartile mean of cell scores with a stratified bootstrap (pairs resampled within each cell).
+    """Interquartile mean of pair scores, cells weighing the same, with a stratified bootstrap (pairs resampled
+    within each cell, cells fixed).
 
     Args:
         cells, scores: the cell of each pair and its score.
         n_cells: number of cell indices (default from ``cells``, or ``len(include)``).
         include: boolean per cell index, the cells to aggregate (default: every cell with pairs).
         reps, rng, confidence: the bootstrap.
-        reference: optional (random, perfect) scores per cell to normalise cell scores first.
+        reference: optional (random, perfect) scores per cell to normalise pair scores first.
     """
     if n_cells is None and include is not None:
         n_cells = len(include)
     cells, scores, h = _cells(cells, scores, n_cells)
     scores = _normalised(cells, scores, reference)
-    strata = Strata.from_labels(cells, h)
-    use = strata.size > 0 if include is None else (strata.size > 0) & np.asarray(include, dtype=bool)
+    use = np.bincount(cells, minlength=h) > 0
+    if include is not None:
+        use &= np.asarray(include, dtype=bool)
     if not use.any():
         raise ValueError("no cell with pairs to aggregate")
-    observed = strata.observed_means(scores)[use]
-    reps_means = strata.means(scores, reps, as_generator(rng))[:, use]
-    return interval_from(float(trimmed_mean(observed)), trimmed_mean(reps_means, axis=1), confidence)
+    keep = use[cells]
+    cells, scores = cells[keep], scores[keep]
+    strata = Strata.from_labels(cells, h)
+    observed = trimmed_mean(scores, 1.0 / strata.size[cells])  # each cell's pairs share its weight
+    slot = np.repeat(np.arange(h), strata.draws)
+    replicates = trimmed_mean(scores[strata.resample(reps, as_generator(rng))], 1.0 / strata.draws[slot])
+    return interval_from(float(observed), replicates, confidence)
 
 
 def _poi_from_hist(hx: np.ndarray, hy: np.ndarray) -> np.ndarray:

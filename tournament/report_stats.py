@@ -54,8 +54,9 @@ GAP_RESAMPLING = (
     "tournament detects with 80% power at alpha 0.05: an interval containing 0 then means no evidence, not no gap."
 )
 IQM_RESAMPLING = (
-    "Interquartile mean of the cell scores (the middle 50% of cells), 95% stratified bootstrap: pairs resampled "
-    "within each cell, cells fixed ({reps} replicates; Agarwal et al. 2021, cells as tasks, pairs as runs)."
+    "Interquartile mean of the pair scores pooled over cells, each cell weighing the same (the middle 50% of the "
+    "weight), 95% stratified bootstrap: pairs resampled within each cell, cells fixed ({reps} replicates; Agarwal "
+    "et al. 2021, cells as tasks, pairs as runs)."
 )
 GROUP_RESAMPLING = (
     "Score of a group of cells: the mean of its cell scores (mean pair score per layout). 95% intervals: cluster "
