@@ -30,14 +30,19 @@ VARIETY = {
     "bttt": ("bttt-d4 s0", "bttt-r2 s0", "bttt-r3 s0", "bttt-all s0"),
     "bttt seed 1": tuple(f"{n}-s1 {SEED1} s0" for n in ("d4", "r2", "r3", "all")),
     "paper": ("paper-baseline s0", "paper-r2 s0", "paper-r3 s0"),
+    "paper, 100 simulations": ("paper-baseline s100", "paper-r2 s100", "paper-r3 s100"),
 }
 #: the same distribution, another seed (and recipe v2 from scratch, where seed 0 was warm-started)
 SEED_STEPS = tuple((f"{n}-s1 {SEED1} s0", f"bttt-{n} s0") for n in ("d4", "r2", "r3", "all"))
 SEARCH_STEPS = (
     ("bttt-d4 s100", "bttt-d4 s0"),
     ("paper-baseline s100", "paper-baseline s0"),
+    ("paper-r2 s100", "paper-r2 s0"),
+    ("paper-r3 s100", "paper-r3 s0"),
     ("bttt-d4 s1000", "bttt-d4 s100"),
     ("bttt-d4 s1000 paper-search", "bttt-d4 s100 paper-search"),
+    ("paper-baseline s1000", "paper-baseline s100"),
+    ("bttt-d4 s1000 paper-search", "paper-baseline s1000"),  # the same search at 1000, bttt's network against the paper's
     ("bttt-d4 s100", "bttt-d4 s100 paper-search"),  # the same network, bttt's search against the paper's
     ("bttt-d4 s100 paper-search", "paper-baseline s100"),  # the same search, bttt's network against the paper's
     ("bttt-d4 s0", "paper-baseline s0"),  # the two D4 networks without search

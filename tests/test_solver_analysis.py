@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
-from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -18,7 +17,6 @@ from bttt.cli import main
 from bttt.solver.engine import Budget, Solver
 from bttt.solver.solve import solve
 from bttt.solver.values import Bounds, loss_score, valid_scores, win_score
-from tournament import analysis
 from tournament.analysis import analyse, classify, move_rates, read_verdicts, viewer_analysis, worst_moves
 from tournament.store import Store
 
@@ -141,22 +139,6 @@ def test_parallel_workers_give_the_same_verdicts(db, tmp_path) -> None:
     assert a.keys() == b.keys()
     for key in a:
         assert a[key] == b[key] or "undecided" in (a[key][0], b[key][0])
-
-
-def test_a_position_judged_once_is_reused_with_the_same_budget_only(db) -> None:
-    with Store(db, create=False) as store:
-        g = store.games()[0]
-    job = analysis.GameJob(g.id, 7, 7, 4, g.layout, tuple(parse_cells(g.moves)), g.opening_plies, None, 20_000, 16.0)
-    analysis._SOLVER.clear()
-    first = analysis.analyse_game(job)
-    assert sum(r[9] for r in first) > 0
-    again = analysis.analyse_game(job)  # every position is in this worker's memo: the same rows, no search
-    assert [r[:9] for r in again] == [r[:9] for r in first] and all(r[9] == 0 for r in again)
-    assert sum(r[9] for r in analysis.analyse_game(replace(job, reuse=False))) > 0  # searched again
-    assert sum(r[9] for r in analysis.analyse_game(replace(job, nodes=30_000))) > 0  # another budget: searched
-    analysis._SOLVER.clear()
-    fresh = analysis.analyse_game(replace(job, reuse=False))
-    assert [r[:9] for r in fresh] == [r[:9] for r in first]
 
 
 def test_rates_worst_moves_and_viewer_entries(db, tmp_path) -> None:

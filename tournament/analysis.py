@@ -13,9 +13,6 @@ losses later; :mod:`bttt.solver.values`):
 Whether a move is a blunder can be proven even where optimality is not (a win kept, at an unproven distance), so
 each move also carries a ``blunder`` flag (True, False, or None when undecided).
 
-Each worker judges a position once per budget (games share most of their early positions) and reuses the
-proven interval when another game reaches it; ``scripts/bench_analysis.py`` measures what that saves.
-
 Results live in the tournament database in their own table, ``move_analysis``, created by
 :func:`ensure_analysis_table` (the games table is never changed). One transaction per game: a stopped run keeps
 every finished game, a rerun skips them (idempotent), and a rerun with a larger budget retries the undecided.
@@ -67,8 +64,7 @@ def ensure_analysis_table(conn: sqlite3.Connection) -> None:
     Columns: ``game_id`` (``games.id``), ``ply`` (index of the move in the game's moves, the opening's
     included), ``mover`` (1 = O, 2 = X), the score intervals ``before_lo/hi`` (the position before the move, for
     the mover) and ``after_lo/hi`` (the move, for the mover), ``verdict``, ``blunder`` (1, 0 or NULL), the
-    solver's ``nodes`` and ``seconds`` (0 for positions this worker had judged already), the budget per
-    position, and when it was written.
+    solver's ``nodes`` and ``seconds``, the budget per position, and when it was written.
     """
     conn.execute(ANALYSIS_TABLE)
 
@@ -92,13 +88,7 @@ def classify(before: Bounds, after: Bounds) -> tuple[str, bool | None]:
 _SOLVER = {}
 
 
-def _solver_for(rules: Rules, memory_mb: float) -> tuple:
-    """This worker's solver for ``rules`` and its memo of judged positions (both kept while the layout lasts).
-
-    The memo maps ``(me, opp, seconds, nodes)`` to the interval a search with that budget proved. Games share
-    most of their early positions (one opening suite, agents that play alike), and a budget that ran out leaves
-    no exact entry in the solver's table, so without the memo each game would search them again in full.
-    """
+def _solver_for(rules: Rules, memory_mb: float):
     from bttt.solver.engine import Solver
     from bttt.solver.table import bits_for_memory
 
@@ -106,8 +96,7 @@ def _solver_for(rules: Rules, memory_mb: float) -> tuple:
         _SOLVER.clear()
         _SOLVER["rules"] = rules
         _SOLVER["solver"] = Solver(rules, tt_bits=bits_for_memory(memory_mb))
-        _SOLVER["judged"] = {}
-    return _SOLVER["solver"], _SOLVER["judged"]
+    return _SOLVER["solver"]
 
 
 @dataclass(frozen=True)
@@ -124,7 +113,6 @@ class GameJob:
     seconds: float | None
     nodes: int | None
     memory_mb: float
-    reuse: bool = True  # judge a position this worker has judged with this budget once, not again
 
 
 def analyse_game(job: GameJob) -> list[tuple]:
@@ -133,7 +121,7 @@ def analyse_game(job: GameJob) -> list[tuple]:
     from bttt.solver.solve import finished_bounds, side_bitboards
 
     rules = Rules(job.rows, job.cols, job.win_length, parse_layout(job.layout, job.rows, job.cols))
-    solver, judged = _solver_for(rules, job.memory_mb)
+    solver = _solver_for(rules, job.memory_mb)
     states = [GameState.from_moves(rules, job.moves[:i]) for i in range(job.first_ply, len(job.moves) + 1)]
     values: list[Bounds] = [Bounds()] * len(states)
     effort: list[tuple[int, float]] = [(0, 0.0)] * len(states)
@@ -145,11 +133,7 @@ def analyse_game(job: GameJob) -> list[tuple]:
             values[i] = finished_bounds(s)
         else:
             me, opp = side_bitboards(s)
-            key = (me, opp, job.seconds, job.nodes)
-            if job.reuse and key in judged:
-                values[i] = judged[key]
-            else:
-                values[i] = judged[key] = solver.value(me, opp, Budget(job.seconds, job.nodes))
+            values[i] = solver.value(me, opp, Budget(job.seconds, job.nodes))
         effort[i] = (solver.nodes - n0, time.perf_counter() - t0)
     rows = []
     now = time.time()
