@@ -42,7 +42,7 @@ SEARCH_STEPS = (
     ("bttt-d4 s1000", "bttt-d4 s100"),
     ("bttt-d4 s1000 paper-search", "bttt-d4 s100 paper-search"),
     ("paper-baseline s1000", "paper-baseline s100"),
-    ("bttt-d4 s1000 paper-search", "paper-baseline s1000"),  # the same search at 1000, bttt's network against the paper's
+    ("bttt-d4 s1000 paper-search", "paper-baseline s1000"),  # the same at 1000 simulations
     ("bttt-d4 s100", "bttt-d4 s100 paper-search"),  # the same network, bttt's search against the paper's
     ("bttt-d4 s100 paper-search", "paper-baseline s100"),  # the same search, bttt's network against the paper's
     ("bttt-d4 s0", "paper-baseline s0"),  # the two D4 networks without search

@@ -9,7 +9,7 @@ Every figure of the study comes from one of these subcommands (run them in this 
     python scripts/generalization_study.py core      # 16 networks at 0 simulations x paper Minimax/MCTS, 49 cells
     python scripts/generalization_study.py dense     # the same agents on D4 alone with 16 openings
     python scripts/generalization_study.py search    # d4 at 100 simulations (49 cells and dense D4)
-    python scripts/generalization_study.py paper100  # the paper's three networks at 100 simulations (dense D4, 49 cells)
+    python scripts/generalization_study.py paper100  # the paper's networks at 100 simulations (dense D4, 49 cells)
     python scripts/generalization_study.py crossover # bttt's d4 network with the paper's search (D4, 9 novel cells)
     python scripts/generalization_study.py snapsearch  # the d4-s1 snapshots with the paper's search (D4, 9 cells)
     python scripts/generalization_study.py search1000  # the D4 networks at 1000 simulations (dense D4, 49 cells)
