@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from generalization_scales import normalised_row, quality_rows, read_quality, reference_scores
+from generalization_scales import normalised_row, quality_rows, read_study_quality, reference_scores
 from generalization_tables import (
     LAYOUTS,
     RUN_WALL,
@@ -120,9 +120,9 @@ def write_all(work: Path, docs: Path, agents: dict[str, str], reps: int = 2000) 
             title = "## Normalised: random play 0, perfect play 1, per opponent and cell"
             sections.append(("normalised", title, norm, None))
 
-    # Q1c: the opponent-free measure, where `generalization_study.py quality` has judged core.db's moves
-    if quality := quality_rows(*read_quality(work / "core.db", agents), agents, reps):
-        title = "## Move quality: the exact solver's verdict on every move of core.db"
+    # Q1c: the opponent-free measure, where `generalization_study.py quality` has judged the games' moves
+    if quality := quality_rows(*read_study_quality(work, agents), agents, reps):
+        title = "## Move quality: the exact solver's verdict on every move (D4 from dense.db where judged)"
         sections.append(("quality", title, quality, None))
 
     # Q2: more search, the same network (paired by opponent, cell and opening)

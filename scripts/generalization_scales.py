@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from generalization_tables import LAYOUTS, Pairs, agent_labels, fmt, gap_estimate, train_mask
+from generalization_tables import LAYOUTS, TRAIN_CELL, Pairs, agent_labels, fmt, gap_estimate, train_mask
 
 from tournament.bootstrap import Strata, z_value
 from tournament.store import Store
@@ -24,6 +24,25 @@ def read_quality(db: Path, agents: dict[str, str]) -> tuple[list, dict[str, str]
     with Store(db, create=False) as store:
         labels, training = agent_labels(store, agents)
     return verdicts, labels, training
+
+
+#: added to dense.db's game ids so that they stay apart from core.db's (the bootstrap resamples games by id)
+DENSE_GAME_IDS = 10**9
+
+
+def read_study_quality(work: Path, agents: dict[str, str]) -> tuple[list, dict[str, str], dict[str, set[str]]]:
+    """The study's verdicts, as its pairs are taken: D4 from ``dense.db`` (16 openings) for every agent whose
+    dense games are analysed, everything else from ``core.db``. Returns what :func:`read_quality` returns."""
+    from dataclasses import replace
+
+    core, labels, training = read_quality(work / "core.db", agents)
+    dense, dense_labels, dense_training = read_quality(work / "dense.db", agents)
+    if not dense:
+        return core, labels, training
+    labels, training = {**labels, **dense_labels}, {**training, **dense_training}
+    dense_agents = {v.agent for v in dense if v.layout == TRAIN_CELL}
+    kept = [v for v in core if not (v.layout == TRAIN_CELL and v.agent in dense_agents)]
+    return kept + [replace(v, game_id=v.game_id + DENSE_GAME_IDS) for v in dense], labels, training
 
 
 def quality_rows(verdicts, labels: dict[str, str], training: dict[str, set[str]], order, reps: int) -> list[dict]:

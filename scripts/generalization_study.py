@@ -15,7 +15,7 @@ Every figure of the study comes from one of these subcommands (run them in this 
     python scripts/generalization_study.py search1000  # the D4 networks at 1000 simulations (dense D4, 49 cells)
     python scripts/generalization_study.py reference # random and perfect play against the paper opponents
     python scripts/generalization_study.py strong    # the strong MCTS against the paper's Minimax and MCTS
-    python scripts/generalization_study.py quality   # the exact solver's verdict on every move of core.db
+    python scripts/generalization_study.py quality   # the exact solver's verdict on every move (core, dense)
     python scripts/generalization_study.py vsperfect # the networks against the exact solver (own databases)
     python scripts/generalization_study.py vsstrong  # the networks against the strong MCTS (own databases)
     python scripts/generalization_study.py figures   # tables (CSV, Markdown) and PNGs into docs/generalization/
@@ -55,7 +55,7 @@ OWN_NETS = ("d4", "r2", "r3", "all")
 #: the second, independent network per distribution: recipe v2 from scratch at the shipped budget, seed 1
 SEED1_BRICKS = {"d4": "D4", "r2": "D3,D4", "r3": "C3,D3,D4", "all": "random"}
 SEED1_TRAIN = [
-    *("--seed", "1", "--iterations", "300", "--simulations", "48", "--temperature-moves", "2"),
+    *("--iterations", "300", "--simulations", "48", "--temperature-moves", "2"),
     *("--fpu-mode", "absolute", "--win-check", "true", "--train-steps", "30", "--replay-capacity", "40000"),
     *("--eval-every", "25", "--eval-games", "2", "--eval-novel", "1", "--eval-opponents", "mcts:preset=paper"),
     *("--snapshot-every", "50", "--workers", "1", "--no-progress"),
@@ -175,10 +175,12 @@ def _seed1_files(net: str) -> list[str]:
 
 
 def cmd_train(args: argparse.Namespace) -> None:
-    """The seed-1 runs, one after another (``--only`` picks some); each resumes where it stopped."""
+    """The seed-1 runs (``--train-seed`` another seed: the same recipe), one after another (``--only`` picks
+    some); each resumes where it stopped."""
     for net in args.only or list(SEED1_BRICKS):
-        out = Path(args.runs) / f"{net}-s1"
-        bttt(["train", "--out", str(out), "--bricks", SEED1_BRICKS[net], *SEED1_TRAIN], ROOT)
+        out = Path(args.runs) / f"{net}-s{args.train_seed}"
+        seed = ["--seed", str(args.train_seed)]
+        bttt(["train", "--out", str(out), "--bricks", SEED1_BRICKS[net], *seed, *SEED1_TRAIN], ROOT)
 
 
 def cmd_collect(args: argparse.Namespace) -> None:
@@ -244,9 +246,10 @@ QUALITY_NODES = "1000000"
 
 
 def cmd_quality(args: argparse.Namespace) -> None:
-    """The exact solver's verdict on every move of core.db (``bttt analyse``; resumes by game, and a rerun
-    retries only what it left undecided): the opponent-free measure of the ``quality`` table."""
-    bttt(["analyse", "--db", "core.db", "--workers", str(args.workers), "--nodes", QUALITY_NODES], args.work)
+    """The exact solver's verdict on every move of core.db, then dense.db (``bttt analyse``; resumes by game):
+    the opponent-free measure of the ``quality`` table, D4 taken from dense.db as the pairs are."""
+    for db in ("core.db", "dense.db"):
+        bttt(["analyse", "--db", db, "--workers", str(args.workers), "--nodes", QUALITY_NODES], args.work)
 
 
 def cmd_crossover(args: argparse.Namespace) -> None:
@@ -328,6 +331,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reps", type=int, default=2000, help="bootstrap replicates")
     parser.add_argument("--models", default=str(ROOT.parent / "shared" / "reference" / "bttt-paper-models"))
     parser.add_argument("--runs", default=str(ROOT / "runs" / "study"), help="the seed-1 run folders (<net>-s1)")
+    parser.add_argument("--train-seed", type=int, default=1, help="train: the runs' seed (folders <net>-s<seed>)")
     parser.add_argument(
         "--only", action="append", choices=list(SEED1_BRICKS), help="train: only this seed-1 run (repeatable)"
     )

@@ -42,3 +42,24 @@ def test_a_network_against_perfect_play_takes_d4_from_the_dense_database(tmp_pat
     novel = _mean_points(tmp_path / "perfect-core.db", "layout != 'D4'")
     assert abs(float(row["train score"].split(" ")[0]) - train) < 1e-3
     assert abs(float(row["novel score"].split(" ")[0]) - novel) < 1e-3
+
+
+def test_move_quality_takes_d4_from_the_dense_database(tmp_path):
+    from tournament.analysis import analyse, read_verdicts
+
+    scales = load_script_module("generalization_scales")
+    _play(tmp_path / "core.db", "D4,E5", 1)
+    _play(tmp_path / "dense.db", "D4", 3)
+    agents = {"net": NET, "random": "random"}
+    core_only, _, _ = scales.read_study_quality(tmp_path, agents)
+    assert core_only == []  # nothing judged yet
+    analyse(tmp_path / "core.db", workers=1, seconds=None, nodes=2_000)
+    core = read_verdicts(tmp_path / "core.db")
+    assert scales.read_study_quality(tmp_path, agents)[0] == core  # dense.db not judged: core.db alone
+    analyse(tmp_path / "dense.db", workers=1, seconds=None, nodes=2_000)
+    dense = read_verdicts(tmp_path / "dense.db")
+    merged, labels, _ = scales.read_study_quality(tmp_path, agents)
+    d4 = [v for v in merged if v.layout == "D4"]
+    assert len(d4) == len(dense) and {v.game_id for v in d4} == {v.game_id + scales.DENSE_GAME_IDS for v in dense}
+    assert [v for v in merged if v.layout == "E5"] == [v for v in core if v.layout == "E5"]
+    assert set(labels.values()) == {"net", "random"}
