@@ -29,11 +29,16 @@ SEED1 = "it0300"  # the seed-1 runs' final networks
 VARIETY = {
     "bttt": ("bttt-d4 s0", "bttt-r2 s0", "bttt-r3 s0", "bttt-all s0"),
     "bttt seed 1": tuple(f"{n}-s1 {SEED1} s0" for n in ("d4", "r2", "r3", "all")),
+    "bttt seed 2": tuple(f"{n}-s2 {SEED1} s0" for n in ("d4", "r2", "r3", "all")),
     "paper": ("paper-baseline s0", "paper-r2 s0", "paper-r3 s0"),
     "paper, 100 simulations": ("paper-baseline s100", "paper-r2 s100", "paper-r3 s100"),
 }
 #: the same distribution, another seed (and recipe v2 from scratch, where seed 0 was warm-started)
-SEED_STEPS = tuple((f"{n}-s1 {SEED1} s0", f"bttt-{n} s0") for n in ("d4", "r2", "r3", "all"))
+SEED_STEPS = tuple(
+    (f"{n}-s{k} {SEED1} s0", other)
+    for n in ("d4", "r2", "r3", "all")
+    for k, other in ((1, f"bttt-{n} s0"), (2, f"bttt-{n} s0"), (2, f"{n}-s1 {SEED1} s0"))
+)
 SEARCH_STEPS = (
     ("bttt-d4 s100", "bttt-d4 s0"),
     ("paper-baseline s100", "paper-baseline s0"),

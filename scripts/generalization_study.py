@@ -62,6 +62,8 @@ SEED1_TRAIN = [
 ]
 SNAPSHOTS = ("it0050", "it0100", "it0150", "it0200", "it0250", "it0300")  # of d4-s1; it0300 is its final network
 FINAL = SNAPSHOTS[-1]
+#: further seeds of the seed-1 recipe (finals only; ``train --train-seed 2``, then ``collect --train-seed 2``)
+EXTRA_SEEDS = (2,)
 #: the seed-1 networks the study uses, committed (a session's run folders do not last)
 NETWORKS = ROOT / "docs" / "generalization" / "networks"
 
@@ -71,6 +73,11 @@ AGENTS: dict[str, str] = {
     **{f"paper-{n} s0": f"alphazero:checkpoint=paper/{n}.pt,simulations=0,paper=true" for n in PAPER_NETS},
     **{f"d4-s1 {s} s0": f"alphazero:checkpoint=seed1/d4-s1-{s}.pt,simulations=0" for s in SNAPSHOTS},
     **{f"{n}-s1 {FINAL} s0": f"alphazero:checkpoint=seed1/{n}-s1-{FINAL}.pt,simulations=0" for n in OWN_NETS[1:]},
+    **{
+        f"{n}-s{k} {FINAL} s0": f"alphazero:checkpoint=seed{k}/{n}-s{k}-{FINAL}.pt,simulations=0"
+        for k in EXTRA_SEEDS
+        for n in OWN_NETS
+    },
     "bttt-d4 s100": "alphazero:checkpoint=d4,simulations=100",
     **{
         f"d4-s1 {s} s100 paper-search": f"alphazero:checkpoint=seed1/d4-s1-{s}.pt,simulations=100,paper=true"
@@ -114,7 +121,7 @@ def available(work: Path, labels: list[str]) -> list[str]:
     have = []
     for label in labels:
         ckpt = parse_spec(AGENTS[label])[1].get("checkpoint", "")
-        if ckpt.startswith("seed1/") and not (work / ckpt).exists():
+        if ckpt.startswith("seed") and not (work / ckpt).exists():
             print(f"skipping {label}: {ckpt} is not in {work} (train and collect it, then setup)", flush=True)
             continue
         have.append(label)
@@ -164,14 +171,16 @@ def cmd_setup(args: argparse.Namespace) -> None:
         if not (work / "paper" / f"{net}.pt").exists():
             src = Path(args.models).resolve() / f"alphazero_{net}.h5"
             bttt(["import-keras", str(src), "--out", f"paper/{net}.pt"], work)
-    (work / "seed1").mkdir(exist_ok=True)
-    for src in sorted(NETWORKS.glob("*.pt")):
-        if not (work / "seed1" / src.name).exists():
-            shutil.copy2(src, work / "seed1" / src.name)
+    for src in sorted(NETWORKS.glob("*.pt")):  # <net>-s<seed>-<snapshot>.pt into seed<seed>/
+        folder = work / f"seed{src.name.split('-')[1][1:]}"
+        folder.mkdir(exist_ok=True)
+        if not (folder / src.name).exists():
+            shutil.copy2(src, folder / src.name)
 
 
-def _seed1_files(net: str) -> list[str]:
-    return [f"snapshots/{s}.pt" for s in (SNAPSHOTS if net == "d4" else (FINAL,))]
+def _seed_files(net: str, seed: int) -> list[str]:
+    """The snapshots the study uses: all six of d4 at seed 1 (the training curve), else the final one."""
+    return [f"snapshots/{s}.pt" for s in (SNAPSHOTS if (net, seed) == ("d4", 1) else (FINAL,))]
 
 
 def cmd_train(args: argparse.Namespace) -> None:
@@ -184,12 +193,13 @@ def cmd_train(args: argparse.Namespace) -> None:
 
 
 def cmd_collect(args: argparse.Namespace) -> None:
-    """Copy the seed-1 runs' networks the study uses (and each run's metrics.csv) into ``NETWORKS``."""
+    """Copy the ``--train-seed`` runs' networks the study uses (and each run's metrics.csv) into ``NETWORKS``."""
     NETWORKS.mkdir(parents=True, exist_ok=True)
+    k = args.train_seed
     for net in SEED1_BRICKS:
-        run = Path(args.runs) / f"{net}-s1"
-        for rel in [*_seed1_files(net), "metrics.csv"]:
-            src, dest = run / rel, NETWORKS / f"{net}-s1-{Path(rel).name}"
+        run = Path(args.runs) / f"{net}-s{k}"
+        for rel in [*_seed_files(net, k), "metrics.csv"]:
+            src, dest = run / rel, NETWORKS / f"{net}-s{k}-{Path(rel).name}"
             if not src.exists() or (rel == "metrics.csv" and not (run / "final.pt").exists()):
                 continue
             if dest.exists() and dest.read_bytes() != src.read_bytes():
@@ -331,7 +341,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reps", type=int, default=2000, help="bootstrap replicates")
     parser.add_argument("--models", default=str(ROOT.parent / "shared" / "reference" / "bttt-paper-models"))
     parser.add_argument("--runs", default=str(ROOT / "runs" / "study"), help="the seed-1 run folders (<net>-s1)")
-    parser.add_argument("--train-seed", type=int, default=1, help="train: the runs' seed (folders <net>-s<seed>)")
+    parser.add_argument("--train-seed", type=int, default=1, help="train, collect: the runs' seed (<net>-s<seed>)")
     parser.add_argument(
         "--only", action="append", choices=list(SEED1_BRICKS), help="train: only this seed-1 run (repeatable)"
     )
