@@ -16,6 +16,7 @@ from generalization_tables import (
     markdown,
     paired_step,
     relative_to_search,
+    run_steps,
     train_mask,
     write_csv,
 )
@@ -26,18 +27,29 @@ MINIMAX, MCTS, STRONG = "minimax paper", "mcts paper", "mcts strong"
 RANDOM, PERFECT = "random", "perfect"  # the ends of the normalised scale, played against the paper opponents
 PAPER_OPP = (MINIMAX, MCTS)
 SEED1 = "it0300"  # the seed-1 runs' final networks
+OWN = ("d4", "r2", "r3", "all")
+#: recipe v2's independent training runs (``generalization_study.py train --train-seed k``; its EXTRA_SEEDS)
+RECIPE_SEEDS = (1, 2, 3)
 VARIETY = {
     "bttt": ("bttt-d4 s0", "bttt-r2 s0", "bttt-r3 s0", "bttt-all s0"),
-    "bttt seed 1": tuple(f"{n}-s1 {SEED1} s0" for n in ("d4", "r2", "r3", "all")),
-    "bttt seed 2": tuple(f"{n}-s2 {SEED1} s0" for n in ("d4", "r2", "r3", "all")),
+    **{f"bttt seed {k}": tuple(f"{n}-s{k} {SEED1} s0" for n in OWN) for k in RECIPE_SEEDS},
     "paper": ("paper-baseline s0", "paper-r2 s0", "paper-r3 s0"),
     "paper, 100 simulations": ("paper-baseline s100", "paper-r2 s100", "paper-r3 s100"),
+}
+#: the training distributions, in the order of each VARIETY family
+DISTRIBUTIONS = ("D4", "D3,D4", "C3,D3,D4", "all")
+#: the families whose networks are independent training runs, for the run-level summary of the variety steps
+#: (seed 0 is the shipped networks, whose r2, r3 and all were warm-started from d4 with the earlier recipe)
+RUN_FAMILIES = {
+    "recipe v2 (seeds 1-3)": tuple(f"bttt seed {k}" for k in RECIPE_SEEDS),
+    "bttt, every seed (0-3)": ("bttt", *(f"bttt seed {k}" for k in RECIPE_SEEDS)),
 }
 #: the same distribution, another seed (and recipe v2 from scratch, where seed 0 was warm-started)
 SEED_STEPS = tuple(
     (f"{n}-s{k} {SEED1} s0", other)
-    for n in ("d4", "r2", "r3", "all")
-    for k, other in ((1, f"bttt-{n} s0"), (2, f"bttt-{n} s0"), (2, f"{n}-s1 {SEED1} s0"))
+    for n in OWN
+    for k in RECIPE_SEEDS
+    for other in (f"bttt-{n} s0", *(f"{n}-s{j} {SEED1} s0" for j in RECIPE_SEEDS if j < k))
 )
 SEARCH_STEPS = (
     ("bttt-d4 s100", "bttt-d4 s0"),
@@ -156,6 +168,9 @@ def write_all(work: Path, docs: Path, agents: dict[str, str], reps: int = 2000) 
     if variety:
         title = "## Training variety: each step against the previous distribution, then each against the narrowest"
         sections.append(("variety", title, variety, None))
+        if runs := _run_level(variety):
+            title = "## Training variety over runs: each step's mean over independent training runs"
+            sections.append(("variety_runs", title, runs, None))
 
     # Q3b: how far apart two networks of one distribution are, on the cells neither trained on
     seeds = []
@@ -231,7 +246,8 @@ TABLE_SECTIONS = {
     "normalised": "## Normalised:",
     "quality": "## Move quality",
     "search": "## Search and network",
-    "variety": "## Training variety",
+    "variety": "## Training variety:",
+    "variety_runs": "## Training variety over runs",
     "seeds": "## Seeds:",
     **{name: title for name, title, _, _ in OPPONENT_TABLES},
 }
@@ -253,6 +269,20 @@ def _paste_tables(doc: Path, tables: str) -> None:
             j = page.index(end, i)
             page = page[:i] + "\n" + body + "\n" + page[j:]
     doc.write_text(page)
+
+
+def _run_level(variety: list[dict]) -> list[dict]:
+    """The bttt families' variety steps with the training run as the unit (``run_steps``), per RUN_FAMILIES."""
+    dist = {label: DISTRIBUTIONS[i] for f in VARIETY.values() for i, label in enumerate(f)}
+    rows = []
+    for name, families in RUN_FAMILIES.items():
+        steps: dict[str, list[float]] = {}
+        for r in variety:
+            if r["family"] in families:
+                step = f"{dist[r['x']]} - {dist[r['y']]} ({r['common novel cells']} cells)"
+                steps.setdefault(step, []).append(_iv(r["x - y on these cells"])[0])
+        rows += [{"runs of": name, **r} for r in run_steps(steps)]
+    return rows
 
 
 def _iv(text: str) -> tuple[float, float, float]:

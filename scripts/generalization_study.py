@@ -62,8 +62,8 @@ SEED1_TRAIN = [
 ]
 SNAPSHOTS = ("it0050", "it0100", "it0150", "it0200", "it0250", "it0300")  # of d4-s1; it0300 is its final network
 FINAL = SNAPSHOTS[-1]
-#: further seeds of the seed-1 recipe (finals only; ``train --train-seed 2``, then ``collect --train-seed 2``)
-EXTRA_SEEDS = (2,)
+#: further seeds of the seed-1 recipe (finals only; ``train --train-seed k``, then ``collect --train-seed k``)
+EXTRA_SEEDS = (2, 3)
 #: the seed-1 networks the study uses, committed (a session's run folders do not last)
 NETWORKS = ROOT / "docs" / "generalization" / "networks"
 

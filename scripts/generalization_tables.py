@@ -310,3 +310,39 @@ def cell_grid(p: Pairs, agent: str, opponents: tuple[str, ...]) -> np.ndarray:
     idx = p.of(agent, opponents)
     s = Strata.from_labels(p.layout[idx], len(LAYOUTS))
     return s.observed_means(p.score[idx]).reshape(7, 7)
+
+
+def run_steps(steps: dict[str, list[float]]) -> list[dict]:
+    """A training step with the *run* as the unit: each independent training run's paired step (its x - y on the
+    same cells), their mean and a t interval over runs (n - 1 degrees of freedom). Every run's own sampling noise
+    is part of the spread between runs, so the interval is about the recipe, not about one network; with two or
+    three runs it is wide, and ``detectable`` (80% power at this spread) says how wide.
+
+    Args:
+        steps: step name -> one value per run (the same step and cells in each); steps with fewer than two runs
+            are left out.
+    """
+    from scipy import stats
+
+    rows = []
+    for name, values in steps.items():
+        d = np.asarray(values, dtype=float)
+        if len(d) < 2:
+            continue
+        n, mean, se = len(d), float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d)))
+        t975, t80 = stats.t.ppf(0.975, n - 1), stats.t.ppf(0.8, n - 1)
+        p = 2 * stats.t.sf(abs(mean) / se, n - 1) if se > 0 else float(mean == 0.0)
+        lo, hi = mean - t975 * se, mean + t975 * se
+        rows.append(
+            {
+                "step": name,
+                "runs": n,
+                "each run": ", ".join(f"{v:+.3f}" for v in d),
+                "mean over runs": f"{mean:.3f} [{lo:.3f}, {hi:.3f}]",
+                "decided": "yes" if lo > 0 or hi < 0 else "not decided",
+                "same sign in every run": "yes" if np.all(d > 0) or np.all(d < 0) else "no",
+                "detectable": f"{(t975 + t80) * se:.3f}",
+                "p": f"{p:.4f}",
+            }
+        )
+    return rows

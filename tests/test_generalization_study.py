@@ -127,3 +127,16 @@ def test_normalised_scores_put_random_at_0_and_perfect_at_1_per_opponent_and_cel
     assert row["gap"].startswith("0.500")
     assert scales.normalised_row(p, "perfect", ("o1",), ends, 200)["gap"].startswith("0.000")  # split at D4
     assert scales.normalised_row(p, "nobody", ("o1",), ends, 200) is None
+
+
+def test_run_steps_are_a_t_interval_over_runs():
+    rows = tables.run_steps({"a": [0.1, 0.3], "b": [0.2, 0.2, 0.2], "c": [0.5], "d": [-0.1, 0.1, 0.0]})
+    by = {r["step"]: r for r in rows}
+    assert set(by) == {"a", "b", "d"}  # one run is not a sample of runs
+    # two runs: mean 0.2, se 0.1, t(0.975, 1) = 12.706
+    assert by["a"]["mean over runs"] == "0.200 [-1.071, 1.471]"
+    assert by["a"]["decided"] == "not decided" and by["a"]["same sign in every run"] == "yes"
+    assert abs(float(by["a"]["p"]) - 0.2952) < 1e-3  # 2 * P(t_1 > 2)
+    assert by["b"]["decided"] == "yes" and by["b"]["p"] == "0.0000"  # no spread at all between the runs
+    assert by["d"]["mean over runs"] == "0.000 [-0.248, 0.248]" and by["d"]["same sign in every run"] == "no"
+    assert by["d"]["p"] == "1.0000"
