@@ -122,6 +122,8 @@ def analyse_game(job: GameJob) -> list[tuple]:
 
     rules = Rules(job.rows, job.cols, job.win_length, parse_layout(job.layout, job.rows, job.cols))
     solver = _solver_for(rules, job.memory_mb)
+    if job.seconds is None and job.nodes is not None:  # a node budget: the verdicts depend on this game alone
+        solver.forget()
     states = [GameState.from_moves(rules, job.moves[:i]) for i in range(job.first_ply, len(job.moves) + 1)]
     values: list[Bounds] = [Bounds()] * len(states)
     effort: list[tuple[int, float]] = [(0, 0.0)] * len(states)

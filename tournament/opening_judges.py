@@ -95,13 +95,10 @@ class SolverJudge:
 
         if state.is_terminal():
             return float(0 if state.winner == 0 else (1 if state.winner == 1 else -1))
-        from bttt.solver import search
-        from bttt.solver.table import new_table
-
         solver = self._solvers.get(state.rules)
         if solver is None:
             solver = self._solvers[state.rules] = Solver(state.rules, tt_bits=self.tt_bits)
-        solver.tt, solver.stack = new_table(self.tt_bits), search.new_stack()
+        solver.forget()
         me, opp = (state.p1, state.p2) if state.to_move == 1 else (state.p2, state.p1)
         mover = 1.0 if state.to_move == 1 else -1.0
         # The fastest win lies at an odd distance and the longest loss at an even one (values.py).

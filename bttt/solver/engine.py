@@ -125,6 +125,11 @@ class Solver:
             if history is not None:
                 self.stack.history[:] = history
 
+    def forget(self) -> None:
+        """Start from an empty table and stack, so that what a node budget proves next depends only on the
+        positions asked from here on (the store, if any, is not reloaded)."""
+        self.tt, self.stack = new_table(self.tt_bits), search.new_stack()
+
     def flush(self) -> int:
         """Write what the table proved to the store (if any); the number of positions written."""
         self._last_flush = time.perf_counter()
