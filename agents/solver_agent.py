@@ -8,8 +8,11 @@ move of its ``fallback`` agent (``minimax:depth=4`` by default; write ``;`` for 
 spec, e.g. ``fallback=mcts:iterations=2000;c=1.0``) and counts it: :attr:`SolverAgent.fallback_moves` of
 :attr:`SolverAgent.moves_played`, also in ``last_info``.
 
-The solver's table is kept from move to move (and game to game) while the layout stays the same; ``store=DIR``
-keeps proven positions in a folder of solution stores (one file per layout), shared by every game and run.
+The solver's table is kept from move to move while the layout stays the same, and from game to game too,
+except under a node budget alone (``time=0,nodes=N``, no store): there every game starts from an empty table,
+so what the budget proves, and hence the game, depends on that game alone and not on the games a worker played
+before (the tournament's workers, order and resume). ``store=DIR`` keeps proven positions in a folder of
+solution stores (one file per layout), shared by every game and run.
 It declares no training cells: it learns nothing.
 """
 
@@ -60,8 +63,11 @@ class SolverAgent(Agent):
         self.fallback.seed(None if seed is None else int(np.random.SeedSequence(seed).generate_state(1)[0]))
 
     def reset(self) -> None:
-        """A new game: the solver's table is kept (what it proved stays true), the fallback is reset."""
+        """A new game: the fallback is reset; the solver's table is kept (what it proved stays true) unless the
+        budget is a node count alone, which then must not depend on earlier games."""
         self.fallback.reset()
+        if self._solver is not None and self.time == 0 and self.nodes > 0 and self._store is None:
+            self._solver.forget()
 
     def stats(self) -> dict:
         """Moves played, moves left to the fallback, and their share."""

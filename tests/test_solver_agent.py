@@ -61,6 +61,25 @@ def test_it_falls_back_and_counts_when_the_budget_runs_out() -> None:
     assert agent.stats() == {"moves": 2, "fallback_moves": 1, "fallback_share": 0.5}
 
 
+def test_under_a_node_budget_a_game_does_not_depend_on_the_games_before() -> None:
+    """With ``time=0,nodes=N`` every game starts from an empty table: a position asked again in a new game costs
+    the same nodes and gets the same answer, so a tournament's results do not depend on its workers or order."""
+    state = GameState.deserialize("7x7k4 b:D4 m:C3,A1")
+    agent = make_agent("solver:time=0,nodes=4000", seed=0)
+    agent.step(state)
+    first = {k: agent.last_info[k] for k in ("source", "value", "optimal_moves", "nodes")}
+    agent.step(GameState.deserialize("7x7k4 b:D4 m:C3,A1,C4"))  # later in the same game: the table is kept
+    agent.reset()
+    agent.seed(0)
+    agent.step(state)
+    assert {k: agent.last_info[k] for k in first} == first
+    timed = make_agent("solver:time=600,nodes=4000", seed=0)  # a time budget is not reproducible anyway:
+    timed.step(state)  # there the table is kept, and the second game profits from the first
+    timed.reset()
+    timed.step(state)
+    assert timed.last_info["nodes"] < first["nodes"]
+
+
 def test_it_declares_no_training_cells_and_is_listed(capsys) -> None:
     agent = make_agent("solver")
     assert agent.training_cells is None
