@@ -152,6 +152,23 @@ def test_a_node_budget_gives_the_same_verdicts_whatever_the_workers_and_order(db
     assert rows(two) == a and rows(resumed) == a
 
 
+def test_the_command_with_nodes_alone_is_a_node_budget_that_reproduces(db, tmp_path) -> None:
+    """``bttt analyse --nodes N`` sets no time limit (a time limit would make the verdicts depend on the
+    machine's speed and load), so one worker and two give the same verdicts."""
+    one, two = _copy(db, tmp_path / "one"), _copy(db, tmp_path / "two")
+    for path, workers in ((one, "1"), (two, "2")):
+        assert main(["analyse", "--db", str(path), "--workers", workers, "--nodes", "3000", "--json"]) == 0
+    with sqlite3.connect(one) as con:
+        assert con.execute("SELECT DISTINCT budget_seconds, budget_nodes FROM move_analysis").fetchall() == [
+            (None, 3000)
+        ]
+
+    def rows(path) -> dict:
+        return {(v.game_id, v.ply): (v.before, v.after, v.verdict) for v in read_verdicts(path)}
+
+    assert rows(one) == rows(two) and any(v[2] == "undecided" for v in rows(one).values())
+
+
 def test_rates_worst_moves_and_viewer_entries(db, tmp_path) -> None:
     path = _copy(db, tmp_path)
     analyse(path, workers=1, seconds=None, nodes=20_000)

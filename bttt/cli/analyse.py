@@ -25,9 +25,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", required=True, help="the tournament database (written by bttt tournament)")
     p.add_argument("--workers", type=int, help="worker processes (default: the number of cores)")
     p.add_argument(
-        "--time-limit", type=float, default=1.0, metavar="SECONDS", help="solver time per position (default 1)"
+        "--time-limit",
+        type=float,
+        metavar="SECONDS",
+        help="solver time per position (default 1, or no time limit when --nodes is given)",
     )
-    p.add_argument("--nodes", type=int, metavar="N", help="solver nodes per position (reproducible budgets)")
+    p.add_argument(
+        "--nodes",
+        type=int,
+        metavar="N",
+        help="solver nodes per position: alone, a reproducible budget (the same verdicts on any machine, with any "
+        "workers); with --time-limit, whichever runs out first",
+    )
     p.add_argument("--memory", type=float, default=128, metavar="MB", help="each worker's table (default 128 MB)")
     p.add_argument(
         "--by",
@@ -68,7 +77,8 @@ def run(args: argparse.Namespace) -> int:
             if not args.json and sys.stderr.isatty():
                 print(f"\ranalysed {done}/{total} games", end="", file=sys.stderr, flush=True)
 
-        run_info = analyse(args.db, args.workers, args.time_limit, args.nodes, args.memory, progress)
+        seconds = 1.0 if args.time_limit is None and args.nodes is None else args.time_limit
+        run_info = analyse(args.db, args.workers, seconds, args.nodes, args.memory, progress)
         if not args.json:
             print(
                 f"\r{run_info.analysed} games analysed ({run_info.moves} moves) in {run_info.seconds:.1f} s; "
