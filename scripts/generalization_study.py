@@ -317,9 +317,10 @@ def cmd_vsstrong(args: argparse.Namespace) -> None:
 
 def cmd_all(args: argparse.Namespace) -> None:
     """Every tournament the page reports, in the order of docs/generalization.md's Reproduce section, then the
-    figures (``crossover49`` is an extra control the page does not report yet)."""
+    figures."""
     steps = (cmd_setup, cmd_core, cmd_dense, cmd_search, cmd_paper100, cmd_crossover, cmd_snapsearch)
-    later = (cmd_search1000, cmd_reference, cmd_strong, cmd_quality, cmd_vsstrong, cmd_vsperfect, cmd_figures)
+    later = (cmd_search1000, cmd_reference, cmd_strong, cmd_crossover49, cmd_quality, cmd_vsstrong, cmd_vsperfect)
+    later += (cmd_figures,)
     for step in (*steps, *later):
         step(args)
 
