@@ -11,7 +11,7 @@ Every figure of the study comes from one of these subcommands (run them in this 
     python scripts/generalization_study.py search    # d4 at 100 simulations (49 cells and dense D4)
     python scripts/generalization_study.py paper100  # the paper's networks at 100 simulations (dense D4, 49 cells)
     python scripts/generalization_study.py crossover # bttt's d4 network with the paper's search (D4, 9 novel cells)
-    python scripts/generalization_study.py snapsearch  # the d4-s1 snapshots with the paper's search (D4, 9 cells)
+    python scripts/generalization_study.py snapsearch  # the d4-s1 snapshots with the paper's search (D4, 9 cells, 49)
     python scripts/generalization_study.py search1000  # the D4 networks at 1000 simulations (dense D4, 49 cells)
     python scripts/generalization_study.py reference # random and perfect play against the paper opponents
     python scripts/generalization_study.py strong    # the strong MCTS against the paper's Minimax and MCTS
@@ -276,12 +276,14 @@ def cmd_crossover49(args: argparse.Namespace) -> None:
 
 
 def cmd_snapsearch(args: argparse.Namespace) -> None:
-    """The second-seed snapshots with the paper's search (where the shipped d4 shows a gap): D4 and the 9 orbit
-    cells, latest snapshot first."""
+    """The second-seed snapshots with the paper's search (where the shipped d4 shows a gap): D4, the 9 orbit
+    cells (the first version's budget) and all 49 cells, latest snapshot first."""
     for snap in reversed(SNAPSHOTS):
         label = f"d4-s1 {snap} s100 paper-search"
         tournament(args.work, "dense.db", [label], "D4", 16, args.workers)
         tournament(args.work, "subset.db", [label], ORBIT_CELLS, 2, args.workers)
+        for opponent in OPPONENTS:
+            tournament(args.work, "core.db", [label], "all", 2, args.workers, (opponent,))
 
 
 def cmd_strong(args: argparse.Namespace) -> None:
