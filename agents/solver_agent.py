@@ -51,6 +51,7 @@ class SolverAgent(Agent):
         self.fallback_spec, self.store_folder = v["fallback"], v["store"]
         self.name = ENTRY.canonical_name(v)
         self.fallback = make_agent(self.fallback_spec.replace(";", ","))
+        self.budget = Budget(self.time if self.time > 0 else None, self.nodes if self.nodes > 0 else None)
         self._solver: Solver | None = None
         self._store = None
         self.moves_played = 0
@@ -66,7 +67,7 @@ class SolverAgent(Agent):
         """A new game: the fallback is reset; the solver's table is kept (what it proved stays true) unless the
         budget is a node count alone, which then must not depend on earlier games."""
         self.fallback.reset()
-        if self._solver is not None and self.time == 0 and self.nodes > 0 and self._store is None:
+        if self._solver is not None and self.budget.reproducible and self._store is None:
             self._solver.forget()
 
     def stats(self) -> dict:
@@ -95,8 +96,7 @@ class SolverAgent(Agent):
             raise ValueError("no legal move: the game is over")
         t0 = time.perf_counter()
         solver = self._solver_for(state.rules)
-        budget = Budget(self.time if self.time > 0 else None, self.nodes if self.nodes > 0 else None)
-        sol = solve(state, solver=solver, budget=budget, moves="optimal", pv=False)
+        sol = solve(state, solver=solver, budget=self.budget, moves="optimal", pv=False)
         proven = sorted(m.move for m in sol.moves if m.optimal)
         self.moves_played += 1
         if sol.bounds.exact and proven:

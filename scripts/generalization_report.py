@@ -210,10 +210,10 @@ def write_all(work: Path, docs: Path, agents: dict[str, str], reps: int = 2000) 
     return text
 
 
-#: the protocol's third and fourth opponents, each in its own databases (49 cells, dense D4; no subset)
+#: the protocol's third and fourth opponents, each in its own databases (49 cells, dense D4)
 OPPONENT_TABLES = (
-    ("vs_perfect", "## Against perfect play", ("perfect-core.db", "perfect-dense.db", None), PERFECT),
-    ("vs_strong", "## Against the strong MCTS", ("strong-core.db", "strong-dense.db", None), STRONG),
+    ("vs_perfect", "## Against perfect play", ("perfect-core.db", "perfect-dense.db"), PERFECT),
+    ("vs_strong", "## Against the strong MCTS", ("strong-core.db", "strong-dense.db"), STRONG),
 )
 
 

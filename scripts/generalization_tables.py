@@ -73,12 +73,11 @@ def _rows(db: Path, agents: dict[str, str]) -> tuple[list[tuple], dict[str, set[
 
 
 def load_pairs(
-    work: Path, agents: dict[str, str], dbs: tuple[str, str, str | None] = ("core.db", "dense.db", "subset.db")
+    work: Path, agents: dict[str, str], dbs: tuple[str, str] = ("core.db", "dense.db")
 ) -> tuple[Pairs, dict[str, tuple[int, int]]]:
     """The study's pairs: D4 from the dense database (``dbs[1]``, 16 openings) where present for (agent,
-    opponent), other cells from the 49-cell one (``dbs[0]``), agents it lacks from the subset one (``dbs[2]``,
-    None for none)."""
-    core_db, dense_db, subset_db = dbs
+    opponent), other cells from the 49-cell one (``dbs[0]``)."""
+    core_db, dense_db = dbs
     core, training, n_core, d_core = _rows(work / core_db, agents)
     info = {core_db: (n_core, d_core)}
     dense: list[tuple] = []
@@ -86,12 +85,6 @@ def load_pairs(
         dense, t2, n_dense, d_dense = _rows(work / dense_db, agents)
         training.update(t2)
         info[dense_db] = (n_dense, d_dense)
-    if subset_db and (work / subset_db).exists():  # a subset of cells, same openings as core.db: adds agents core lacks
-        subset, t3, n_sub, d_sub = _rows(work / subset_db, agents)
-        training.update(t3)
-        info[subset_db] = (n_sub, d_sub)
-        have = {(r[0], r[1], r[2]) for r in core}
-        core += [r for r in subset if (r[0], r[1], r[2]) not in have]
     d4 = LAYOUTS.index(TRAIN_CELL)
     dense_keys = {(r[0], r[1]) for r in dense}
     rows = [r for r in core if not (r[2] == d4 and (r[0], r[1]) in dense_keys)] + dense

@@ -122,7 +122,8 @@ def analyse_game(job: GameJob) -> list[tuple]:
 
     rules = Rules(job.rows, job.cols, job.win_length, parse_layout(job.layout, job.rows, job.cols))
     solver = _solver_for(rules, job.memory_mb)
-    if job.seconds is None and job.nodes is not None:  # a node budget: the verdicts depend on this game alone
+    budget = Budget(job.seconds, job.nodes)
+    if budget.reproducible:  # the verdicts then depend on this game alone
         solver.forget()
     states = [GameState.from_moves(rules, job.moves[:i]) for i in range(job.first_ply, len(job.moves) + 1)]
     values: list[Bounds] = [Bounds()] * len(states)
@@ -135,7 +136,7 @@ def analyse_game(job: GameJob) -> list[tuple]:
             values[i] = finished_bounds(s)
         else:
             me, opp = side_bitboards(s)
-            values[i] = solver.value(me, opp, Budget(job.seconds, job.nodes))
+            values[i] = solver.value(me, opp, budget)
         effort[i] = (solver.nodes - n0, time.perf_counter() - t0)
     rows = []
     now = time.time()

@@ -62,6 +62,12 @@ class Budget:
     deadline: float | None = None
     node_cap: int | None = None
 
+    @property
+    def reproducible(self) -> bool:
+        """A node count alone: what it proves depends on the positions asked (and the table), never on the
+        machine's speed or load, so callers that want reproducible answers start from :meth:`Solver.forget`."""
+        return self.seconds is None and self.nodes is not None
+
     def start(self, solver_nodes: int) -> Budget:
         """This budget counted from now and from the solver's current node count."""
         deadline = None if self.seconds is None else time.perf_counter() + self.seconds
